@@ -1,0 +1,47 @@
+# kerasgen: `make demo` trains a VAE on Fashion-MNIST and writes a sample grid;
+# `make test` runs the whole test suite. Both set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.kerasgen-installed
+FMNIST_DIR := /usr/share/datasets/fashion-mnist
+DEMO_DIR ?= demo_output
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint data venv clean
+
+venv: $(STAMP)
+
+# Re-installs only when setup.cfg or pyproject.toml change: a second run takes seconds.
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[tests]"
+	touch $(STAMP)
+
+# Fashion-MNIST from Debian's package where apt and root are available; otherwise
+# kerasgen.datasets.fashion_mnist falls back to Keras' own download at first use.
+data:
+	@if [ -f $(FMNIST_DIR)/train-images-idx3-ubyte.gz ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 || \
+		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1) || \
+		echo "note: could not install dataset-fashion-mnist; Keras' download will be tried"; \
+	else echo "note: $(FMNIST_DIR) missing and apt unavailable; Keras' download will be tried"; fi
+
+demo: venv data
+	$(VENV)/bin/kerasgen train vae --dataset fashion_mnist --epochs 3 --batch-size 128 \
+		--output-dir $(DEMO_DIR) --seed 0
+	$(VENV)/bin/kerasgen generate $(DEMO_DIR)/model.keras --num-samples 64 --seed 0 \
+		--output $(DEMO_DIR)/generated.png
+	@echo "Samples written to $(DEMO_DIR)/generated.png"
+
+test: venv data
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check kerasgen tests examples benchmarks
+	$(VENV)/bin/ruff format --check kerasgen tests examples benchmarks
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info

@@ -1,0 +1,10 @@
+"""kerasgen: image generative models as Keras 3 models."""
+
+from kerasgen import callbacks
+from kerasgen import data
+from kerasgen import datasets
+from kerasgen import losses
+from kerasgen import models
+from kerasgen import networks
+from kerasgen import utils
+from kerasgen.version import __version__

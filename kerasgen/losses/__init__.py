@@ -1,0 +1,1 @@
+from kerasgen.losses.pixel_likelihood import PixelLikelihood

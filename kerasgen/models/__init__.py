@@ -1,0 +1,2 @@
+from kerasgen.models.generative_model import GenerativeModel
+from kerasgen.models.vae.vae import VAE

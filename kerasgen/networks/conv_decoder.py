@@ -1,0 +1,109 @@
+"""A convolutional image decoder."""
+
+import keras
+from keras import layers
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class ConvDecoder(keras.Model):
+    """Dense layers, then transposed convolutions, from a vector to an image.
+
+    The mirror of `ConvEncoder`: a dense layer to a `(height / 2**n,
+    width / 2**n, filters[0])` map, one stride-2 transposed convolution per
+    entry of `filters`, then a `kernel_size` convolution to `output_channels`
+    (for example `channels * 256` logits for a categorical pixel likelihood).
+
+    Args:
+        image_shape: tuple `(height, width, channels)` of the output image;
+            height and width must be divisible by `2 ** len(filters)`.
+        input_dim: int. Size of the input vector.
+        output_channels: int. Channels of the output map.
+        filters: tuple of int. Filters of each transposed convolution.
+            Defaults to `(64, 32)`.
+        hidden_dim: int or `None`. Width of a dense layer after the input;
+            `None` for none. Defaults to 256.
+        kernel_size: int. Defaults to 3.
+        activation: str. Defaults to `"relu"`.
+
+    Call arguments:
+        latents: tensor `(batch, input_dim)`.
+
+    Returns:
+        `(batch, height, width, output_channels)`, unbounded (parameters of a
+        pixel likelihood).
+
+    Example:
+    >>> decoder = ConvDecoder((28, 28, 1), input_dim=2, output_channels=256)
+    >>> decoder(keras.ops.zeros((2, 2))).shape
+    (2, 28, 28, 256)
+    """
+
+    def __init__(
+        self,
+        image_shape,
+        input_dim,
+        output_channels,
+        filters=(64, 32),
+        hidden_dim=256,
+        kernel_size=3,
+        activation="relu",
+        **kwargs,
+    ):
+        height, width = image_shape[0], image_shape[1]
+        factor = 2 ** len(filters)
+        if height % factor or width % factor:
+            raise ValueError(
+                f"image_shape {tuple(image_shape)} must have height and width "
+                f"divisible by 2 ** len(filters) = {factor}"
+            )
+        # === Functional model ===
+        latents = keras.Input(shape=(input_dim,), name="latents")
+        x = latents
+        if hidden_dim:
+            x = layers.Dense(hidden_dim, activation=activation, name="hidden")(
+                x
+            )
+        base = (height // factor, width // factor, filters[0])
+        x = layers.Dense(
+            base[0] * base[1] * base[2], activation=activation, name="project"
+        )(x)
+        x = layers.Reshape(base, name="reshape")(x)
+        for index, num_filters in enumerate(filters):
+            x = layers.Conv2DTranspose(
+                num_filters,
+                kernel_size,
+                strides=2,
+                padding="same",
+                activation=activation,
+                name=f"deconv_{index}",
+            )(x)
+        outputs = layers.Conv2D(
+            output_channels, kernel_size, padding="same", name="output"
+        )(x)
+        super().__init__(inputs=latents, outputs=outputs, **kwargs)
+
+        # === Config ===
+        self.image_shape = tuple(image_shape)
+        self.input_dim = input_dim
+        self.output_channels = output_channels
+        self.filters = tuple(filters)
+        self.hidden_dim = hidden_dim
+        self.kernel_size = kernel_size
+        self.activation = activation
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "image_shape": self.image_shape,
+            "input_dim": self.input_dim,
+            "output_channels": self.output_channels,
+            "filters": self.filters,
+            "hidden_dim": self.hidden_dim,
+            "kernel_size": self.kernel_size,
+            "activation": self.activation,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

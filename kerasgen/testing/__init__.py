@@ -1,0 +1,1 @@
+from kerasgen.testing.test_case import TestCase

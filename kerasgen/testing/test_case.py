@@ -1,0 +1,336 @@
+"""`TestCase` with the one-call contract tests every kerasgen piece passes.
+
+A model test is a `setUp` with tiny sizes plus calls to these helpers
+(ARCHITECTURE.md section 5).
+"""
+
+import json
+import os
+import tempfile
+
+import numpy as np
+from absl.testing import parameterized
+
+import keras
+from keras import ops
+
+
+class TestCase(parameterized.TestCase):
+    """Base test case of kerasgen (an absl `parameterized.TestCase`)."""
+
+    def setUp(self):
+        super().setUp()
+        keras.config.set_dtype_policy("float32")
+        keras.utils.clear_session()
+
+    def assertAllClose(self, actual, desired, rtol=1e-6, atol=1e-6, msg=""):
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(actual),
+            ops.convert_to_numpy(desired),
+            rtol=rtol,
+            atol=atol,
+            err_msg=msg,
+        )
+
+    def get_temp_dir(self):
+        directory = tempfile.mkdtemp()
+        self.addCleanup(lambda: _rmtree(directory))
+        return directory
+
+    # ------------------------------------------------------------------
+    # Layers and networks
+    # ------------------------------------------------------------------
+    def run_layer_test(
+        self,
+        cls,
+        init_kwargs,
+        input_data,
+        expected_output_shape,
+        run_training=True,
+        run_mixed_precision=True,
+    ):
+        """Config round trip, symbolic and eager call, a training step, dtypes.
+
+        Args:
+            cls: a `keras.layers.Layer` (or network `keras.Model`) class.
+            init_kwargs: dict of constructor arguments.
+            input_data: a NumPy array (or tuple of arrays) to call it on.
+            expected_output_shape: tuple, shape of the eager output.
+            run_training: bool. Fit one compiled step on an MSE to zeros and
+                check every trainable weight changes.
+            run_mixed_precision: bool. Call under `mixed_bfloat16` and check
+                the output is bfloat16 while the weights stay float32.
+        """
+        layer = cls(**init_kwargs)
+        config = layer.get_config()
+        restored = cls.from_config(json.loads(json.dumps(config)))
+        self.assertEqual(
+            json.loads(json.dumps(restored.get_config())),
+            json.loads(json.dumps(config)),
+        )
+        output = layer(input_data)
+        self.assertEqual(tuple(output.shape), tuple(expected_output_shape))
+        self.assertTrue(np.all(np.isfinite(ops.convert_to_numpy(output))))
+        symbolic_inputs = keras.tree.map_structure(
+            lambda x: keras.KerasTensor(x.shape, dtype=x.dtype), input_data
+        )
+        symbolic = layer.compute_output_spec(symbolic_inputs)
+        self.assertEqual(tuple(symbolic.shape[1:]), tuple(output.shape[1:]))
+
+        if run_training and layer.trainable_weights:
+            inputs = keras.tree.map_structure(
+                lambda x: keras.Input(x.shape[1:], dtype=x.dtype), input_data
+            )
+            model = keras.Model(inputs, layer(inputs))
+            model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+            before = [w.numpy().copy() for w in layer.trainable_weights]
+            target = np.ones(tuple(expected_output_shape), "float32")
+            logs = model.fit(
+                input_data, target, batch_size=len(target), verbose=0
+            ).history
+            self.assertTrue(np.isfinite(logs["loss"][0]))
+            after = [w.numpy() for w in layer.trainable_weights]
+            changed = [not np.allclose(b, a) for b, a in zip(before, after)]
+            self.assertTrue(
+                all(changed),
+                f"weights that did not train: "
+                f"{[w.path for w, c in zip(layer.trainable_weights, changed) if not c]}",
+            )
+
+        if run_mixed_precision:
+            mixed = cls(**dict(init_kwargs, dtype="mixed_bfloat16"))
+            output = mixed(input_data)
+            self.assertEqual(keras.backend.standardize_dtype(output.dtype), "bfloat16")
+            for weight in mixed.weights:
+                if weight.dtype.startswith("float"):
+                    self.assertEqual(weight.dtype, "float32")
+
+    # ------------------------------------------------------------------
+    # Generative models
+    # ------------------------------------------------------------------
+    def run_generative_model_test(
+        self,
+        cls,
+        init_kwargs,
+        train_data,
+        expected_output_shape,
+        compile_kwargs=None,
+        generate_kwargs=None,
+        num_samples=4,
+    ):
+        """The contract of every `GenerativeModel` (ARCHITECTURE.md 5).
+
+        Config round trip; `predict` shape; `fit` 2 steps with finite logs and
+        every sub-network's weights changed; `generate` shape, uint8 and
+        seeding; `.keras` save/load with `safe_mode=True` (predict, generate,
+        optimizer state, RNG state); preset save/load.
+
+        Args:
+            cls: the model class.
+            init_kwargs: dict of tiny constructor arguments.
+            train_data: uint8 images (or `(images, labels)`) with an even
+                number of examples; fit runs 2 steps of half of them.
+            expected_output_shape: shape of `predict(train_data)`.
+            compile_kwargs: dict for `compile`. Defaults to Adam(1e-3).
+            generate_kwargs: dict of extra `generate` arguments.
+            num_samples: int. Images to generate. Defaults to 4.
+        """
+        compile_kwargs = compile_kwargs or {
+            "optimizer": keras.optimizers.Adam(1e-3)
+        }
+        generate_kwargs = generate_kwargs or {}
+        model = cls(**init_kwargs)
+
+        # Config round trip.
+        config = json.loads(json.dumps(model.get_config()))
+        restored = cls.from_config(config)
+        self.assertEqual(
+            json.loads(json.dumps(restored.get_config())), config
+        )
+
+        # predict.
+        output = model.predict(train_data, verbose=0)
+        self.assertEqual(
+            tuple(np.shape(output)), tuple(expected_output_shape)
+        )
+
+        # fit two steps: finite logs, every sub-network trained.
+        model.compile(**compile_kwargs)
+        sub_networks = [
+            layer for layer in model.layers if layer.trainable_weights
+        ]
+        self.assertTrue(sub_networks, "the model has no trainable network")
+        before = {
+            net.name: [w.numpy().copy() for w in net.trainable_weights]
+            for net in sub_networks
+        }
+        num_examples = len(keras.tree.flatten(train_data)[0])
+        history = model.fit(
+            train_data,
+            batch_size=num_examples // 2,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+        ).history
+        for key, values in history.items():
+            self.assertTrue(np.all(np.isfinite(values)), f"{key}: {values}")
+        for net in sub_networks:
+            after = [w.numpy() for w in net.trainable_weights]
+            self.assertTrue(
+                any(
+                    not np.allclose(b, a)
+                    for b, a in zip(before[net.name], after)
+                ),
+                f"sub-network {net.name} did not train",
+            )
+        self.assertEqual(int(model.optimizer.iterations.numpy()), 2)
+
+        # generate: shape, dtype, seeding.
+        images = model.generate(
+            num_samples=num_samples, seed=0, **generate_kwargs
+        )
+        self.assertEqual(images.dtype, np.uint8)
+        self.assertEqual(images.shape, (num_samples,) + tuple(model.image_shape))
+        same = model.generate(num_samples=num_samples, seed=0, **generate_kwargs)
+        other = model.generate(num_samples=num_samples, seed=1, **generate_kwargs)
+        np.testing.assert_array_equal(images, same)
+        self.assertFalse(np.array_equal(images, other))
+
+        # .keras round trip (safe mode): predict, generate, optimizer, RNG.
+        path = os.path.join(self.get_temp_dir(), "model.keras")
+        model.save(path)
+        loaded = keras.saving.load_model(path, safe_mode=True)
+        self.assertIsInstance(loaded, cls)
+        np.testing.assert_allclose(
+            loaded.predict(train_data, verbose=0),
+            model.predict(train_data, verbose=0),
+            rtol=1e-5,
+            atol=1e-6,
+        )
+        np.testing.assert_array_equal(
+            loaded.generate(num_samples=num_samples, seed=0, **generate_kwargs),
+            images,
+        )
+        self.assertEqual(
+            int(loaded.optimizer.iterations.numpy()),
+            int(model.optimizer.iterations.numpy()),
+        )
+        for original, reloaded in zip(
+            model.optimizer.variables, loaded.optimizer.variables
+        ):
+            np.testing.assert_allclose(
+                ops.convert_to_numpy(reloaded), ops.convert_to_numpy(original)
+            )
+        np.testing.assert_array_equal(
+            ops.convert_to_numpy(loaded.seed_generator.state),
+            ops.convert_to_numpy(model.seed_generator.state),
+        )
+
+        # Preset round trip.
+        preset_dir = os.path.join(self.get_temp_dir(), "preset")
+        model.save_to_preset(preset_dir)
+        from_preset = cls.from_preset(preset_dir)
+        np.testing.assert_array_equal(
+            from_preset.generate(
+                num_samples=num_samples, seed=0, **generate_kwargs
+            ),
+            images,
+        )
+        return model
+
+    # ------------------------------------------------------------------
+    # Distribution
+    # ------------------------------------------------------------------
+    def run_distribution_test(
+        self,
+        model_fn,
+        train_data,
+        compile_fn=None,
+        noise_fn=None,
+        rtol=1e-5,
+        atol=1e-6,
+    ):
+        """One step under `MirroredStrategy` (2 CPUs) equals one device.
+
+        Compares the logs and every weight after one `fit` step at the same
+        global batch, and checks that the two replicas draw different noise.
+
+        Args:
+            model_fn: callable returning a new model with a fixed seed.
+            train_data: NumPy training data; the whole of it is one batch.
+            compile_fn: callable `(model) -> None` that compiles. Defaults to
+                SGD(0.1).
+            noise_fn: callable `(model) -> tensor` drawing the model's
+                training noise inside a replica. Defaults to
+                `replica_normal((2, 4), model.seed_generator)`.
+        """
+        import tensorflow as tf
+
+        from kerasgen.utils import distribution_utils
+
+        devices = tf.config.list_logical_devices("CPU")
+        self.assertGreaterEqual(
+            len(devices), 2, "tests/conftest.py must create 2 logical CPUs"
+        )
+        compile_fn = compile_fn or (
+            lambda m: m.compile(optimizer=keras.optimizers.SGD(0.1))
+        )
+        noise_fn = noise_fn or (
+            lambda m: distribution_utils.replica_normal(
+                (2, 4), m.seed_generator
+            )
+        )
+        batch_size = len(keras.tree.flatten(train_data)[0])
+
+        single = model_fn()
+        weights = [w.numpy() for w in single.weights]
+        compile_fn(single)
+        single_logs = single.fit(
+            train_data, batch_size=batch_size, shuffle=False, verbose=0
+        ).history
+
+        strategy = tf.distribute.MirroredStrategy(
+            [d.name for d in devices[:2]]
+        )
+        with strategy.scope():
+            mirrored = model_fn()
+            for variable, value in zip(mirrored.weights, weights):
+                variable.assign(value)
+            compile_fn(mirrored)
+        mirrored_logs = mirrored.fit(
+            train_data, batch_size=batch_size, shuffle=False, verbose=0
+        ).history
+
+        self.assertEqual(sorted(single_logs), sorted(mirrored_logs))
+        for key in single_logs:
+            np.testing.assert_allclose(
+                mirrored_logs[key], single_logs[key], rtol=rtol, atol=atol,
+                err_msg=f"log {key}",
+            )
+        for a, b in zip(single.weights, mirrored.weights):
+            np.testing.assert_allclose(
+                ops.convert_to_numpy(b.value),
+                ops.convert_to_numpy(a.value),
+                rtol=rtol,
+                atol=atol,
+                err_msg=f"weight {a.path}",
+            )
+
+        with strategy.scope():
+            per_replica = strategy.run(tf.function(lambda: noise_fn(mirrored)))
+        values = [
+            ops.convert_to_numpy(v)
+            for v in strategy.experimental_local_results(per_replica)
+        ]
+        self.assertEqual(len(values), 2)
+        self.assertFalse(
+            np.allclose(values[0], values[1]),
+            "both replicas drew the same noise",
+        )
+        return single, mirrored
+
+
+def _rmtree(path):
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
