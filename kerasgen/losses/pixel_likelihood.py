@@ -87,9 +87,9 @@ class PixelLikelihood:
         params = self._split(params, channels)
         if self.kind == "categorical":
             targets = ops.cast(ops.round((images + 1.0) * 127.5), "int32")
-            log_probs = ops.log_softmax(params, axis=-1)
-            one_hot = ops.one_hot(targets, 256, dtype="float32")
-            log_prob = ops.sum(log_probs * one_hot, axis=-1)
+            log_prob = -ops.sparse_categorical_crossentropy(
+                targets, params, from_logits=True
+            )
         elif self.kind == "discretized_logistic":
             log_prob = _discretized_logistic_log_prob(
                 params[..., 0], params[..., 1], images

@@ -18,8 +18,9 @@ class VAE(GenerativeModel):
 
     The encoder gives a diagonal Gaussian posterior `q(z|x)`, a latent is
     drawn by reparameterization, and the decoder gives the parameters of a
-    per-pixel likelihood `p(x|z)` (`PixelLikelihood`: a 256-way categorical
-    by default). The loss is the negative ELBO
+    per-pixel likelihood `p(x|z)` (`PixelLikelihood`: a discretized logistic
+    by default, Kingma et al. 2016; a 256-way categorical is 3-5x slower to
+    train on CPU at 28x28). The loss is the negative ELBO
 
         -ELBO = E_q[-log p(x|z)] + kl_weight * KL(q(z|x) || N(0, I)),
 
@@ -39,9 +40,9 @@ class VAE(GenerativeModel):
         image_shape: tuple `(height, width, channels)`. Defaults to
             `(28, 28, 1)`.
         latent_dim: int. Defaults to 16.
-        likelihood: str. `"categorical"`, `"discretized_logistic"` or
+        likelihood: str. `"discretized_logistic"`, `"categorical"` or
             `"bernoulli"` (binarized data only). Defaults to
-            `"categorical"`.
+            `"discretized_logistic"`.
         kl_weight: float >= 0. Weight of the KL term (`beta` of beta-VAE).
             Defaults to 1.0.
         encoder: `keras.Model` or `None`. Maps images to `2 * latent_dim`
@@ -87,7 +88,7 @@ class VAE(GenerativeModel):
         self,
         image_shape=(28, 28, 1),
         latent_dim=16,
-        likelihood="categorical",
+        likelihood="discretized_logistic",
         kl_weight=1.0,
         encoder=None,
         decoder=None,
