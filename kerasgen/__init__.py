@@ -1,5 +1,6 @@
 """kerasgen: image generative models as Keras 3 models."""
 
+from kerasgen import applications
 from kerasgen import callbacks
 from kerasgen import data
 from kerasgen import datasets

@@ -15,5 +15,3 @@ try:
     )
 except RuntimeError:  # pragma: no cover - already initialised
     pass
-
-

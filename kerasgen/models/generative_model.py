@@ -1,8 +1,7 @@
 """The base class of every kerasgen model."""
 
-import numpy as np
-
 import keras
+import numpy as np
 from keras import ops
 
 from kerasgen.utils import image_utils

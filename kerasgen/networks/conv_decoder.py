@@ -56,18 +56,19 @@ class ConvDecoder(keras.Model):
                 f"image_shape {tuple(image_shape)} must have height and width "
                 f"divisible by 2 ** len(filters) = {factor}"
             )
+        dtype = kwargs.pop("dtype", None)
         # === Functional model ===
         latents = keras.Input(shape=(input_dim,), name="latents")
         x = latents
         if hidden_dim:
-            x = layers.Dense(hidden_dim, activation=activation, name="hidden")(
-                x
-            )
+            x = layers.Dense(
+                hidden_dim, activation=activation, name="hidden", dtype=dtype
+            )(x)
         base = (height // factor, width // factor, filters[0])
         x = layers.Dense(
             base[0] * base[1] * base[2], activation=activation, name="project"
         )(x)
-        x = layers.Reshape(base, name="reshape")(x)
+        x = layers.Reshape(base, name="reshape", dtype=dtype)(x)
         for index, num_filters in enumerate(filters):
             x = layers.Conv2DTranspose(
                 num_filters,
@@ -76,11 +77,16 @@ class ConvDecoder(keras.Model):
                 padding="same",
                 activation=activation,
                 name=f"deconv_{index}",
+                dtype=dtype,
             )(x)
         outputs = layers.Conv2D(
-            output_channels, kernel_size, padding="same", name="output"
+            output_channels,
+            kernel_size,
+            padding="same",
+            name="output",
+            dtype=dtype,
         )(x)
-        super().__init__(inputs=latents, outputs=outputs, **kwargs)
+        super().__init__(inputs=latents, outputs=outputs, dtype=dtype, **kwargs)
 
         # === Config ===
         self.image_shape = tuple(image_shape)

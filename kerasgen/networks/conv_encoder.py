@@ -46,6 +46,7 @@ class ConvEncoder(keras.Model):
         **kwargs,
     ):
         _check_positive_ints("filters", filters)
+        dtype = kwargs.pop("dtype", None)
         # === Functional model ===
         images = keras.Input(shape=tuple(image_shape), name="images")
         x = images
@@ -57,14 +58,15 @@ class ConvEncoder(keras.Model):
                 padding="same",
                 activation=activation,
                 name=f"conv_{index}",
+                dtype=dtype,
             )(x)
-        x = layers.Flatten(name="flatten")(x)
+        x = layers.Flatten(name="flatten", dtype=dtype)(x)
         if hidden_dim:
-            x = layers.Dense(hidden_dim, activation=activation, name="hidden")(
-                x
-            )
-        outputs = layers.Dense(output_dim, name="output")(x)
-        super().__init__(inputs=images, outputs=outputs, **kwargs)
+            x = layers.Dense(
+                hidden_dim, activation=activation, name="hidden", dtype=dtype
+            )(x)
+        outputs = layers.Dense(output_dim, name="output", dtype=dtype)(x)
+        super().__init__(inputs=images, outputs=outputs, dtype=dtype, **kwargs)
 
         # === Config ===
         self.image_shape = tuple(image_shape)

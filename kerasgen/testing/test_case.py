@@ -8,10 +8,9 @@ import json
 import os
 import tempfile
 
+import keras
 import numpy as np
 from absl.testing import parameterized
-
-import keras
 from keras import ops
 
 
@@ -100,7 +99,9 @@ class TestCase(parameterized.TestCase):
         if run_mixed_precision:
             mixed = cls(**dict(init_kwargs, dtype="mixed_bfloat16"))
             output = mixed(input_data)
-            self.assertEqual(keras.backend.standardize_dtype(output.dtype), "bfloat16")
+            self.assertEqual(
+                keras.backend.standardize_dtype(output.dtype), "bfloat16"
+            )
             for weight in mixed.weights:
                 if weight.dtype.startswith("float"):
                     self.assertEqual(weight.dtype, "float32")
@@ -144,15 +145,11 @@ class TestCase(parameterized.TestCase):
         # Config round trip.
         config = json.loads(json.dumps(model.get_config()))
         restored = cls.from_config(config)
-        self.assertEqual(
-            json.loads(json.dumps(restored.get_config())), config
-        )
+        self.assertEqual(json.loads(json.dumps(restored.get_config())), config)
 
         # predict.
         output = model.predict(train_data, verbose=0)
-        self.assertEqual(
-            tuple(np.shape(output)), tuple(expected_output_shape)
-        )
+        self.assertEqual(tuple(np.shape(output)), tuple(expected_output_shape))
 
         # fit two steps: finite logs, every sub-network trained.
         model.compile(**compile_kwargs)
@@ -190,9 +187,15 @@ class TestCase(parameterized.TestCase):
             num_samples=num_samples, seed=0, **generate_kwargs
         )
         self.assertEqual(images.dtype, np.uint8)
-        self.assertEqual(images.shape, (num_samples,) + tuple(model.image_shape))
-        same = model.generate(num_samples=num_samples, seed=0, **generate_kwargs)
-        other = model.generate(num_samples=num_samples, seed=1, **generate_kwargs)
+        self.assertEqual(
+            images.shape, (num_samples,) + tuple(model.image_shape)
+        )
+        same = model.generate(
+            num_samples=num_samples, seed=0, **generate_kwargs
+        )
+        other = model.generate(
+            num_samples=num_samples, seed=1, **generate_kwargs
+        )
         np.testing.assert_array_equal(images, same)
         self.assertFalse(np.array_equal(images, other))
 
@@ -289,9 +292,7 @@ class TestCase(parameterized.TestCase):
             train_data, batch_size=batch_size, shuffle=False, verbose=0
         ).history
 
-        strategy = tf.distribute.MirroredStrategy(
-            [d.name for d in devices[:2]]
-        )
+        strategy = tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
         with strategy.scope():
             mirrored = model_fn()
             for variable, value in zip(mirrored.weights, weights):
@@ -304,7 +305,10 @@ class TestCase(parameterized.TestCase):
         self.assertEqual(sorted(single_logs), sorted(mirrored_logs))
         for key in single_logs:
             np.testing.assert_allclose(
-                mirrored_logs[key], single_logs[key], rtol=rtol, atol=atol,
+                mirrored_logs[key],
+                single_logs[key],
+                rtol=rtol,
+                atol=atol,
                 err_msg=f"log {key}",
             )
         for a, b in zip(single.weights, mirrored.weights):

@@ -34,9 +34,9 @@ def list_presets():
         metadata_path = os.path.join(root, name, METADATA_FILE)
         if os.path.isfile(metadata_path):
             with open(metadata_path) as f:
-                presets[name] = dict(json.load(f), path=os.path.dirname(
-                    metadata_path
-                ))
+                presets[name] = dict(
+                    json.load(f), path=os.path.dirname(metadata_path)
+                )
     return presets
 
 

@@ -3,10 +3,9 @@ import os
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 from kerasgen.models import VAE
 from kerasgen.testing import TestCase
@@ -49,8 +48,8 @@ class VAETest(TestCase):
 
     def test_distribution(self):
         self.run_distribution_test(
-            lambda: VAE(**self.init_kwargs), self.images.astype("float32")
-            / 127.5 - 1.0
+            lambda: VAE(**self.init_kwargs),
+            self.images.astype("float32") / 127.5 - 1.0,
         )
 
     def test_loss_is_negative_elbo_in_bits_per_dim(self):
@@ -135,8 +134,11 @@ class VAETest(TestCase):
 
     def test_custom_networks_are_checked(self):
         encoder = keras.Sequential(
-            [keras.Input((8, 8, 1)), keras.layers.Flatten(),
-             keras.layers.Dense(3)]
+            [
+                keras.Input((8, 8, 1)),
+                keras.layers.Flatten(),
+                keras.layers.Dense(3),
+            ]
         )
         with self.assertRaisesRegex(ValueError, "encoder must output"):
             VAE(**dict(self.init_kwargs, encoder=encoder))
@@ -147,8 +149,12 @@ class VAESaveLoadProcessTest(TestCase):
     def test_new_process_reload_gives_identical_generate_and_evaluate(self):
         images = _images(n=16)
         vae = VAE(
-            image_shape=(8, 8, 1), latent_dim=2, encoder_filters=(4,),
-            decoder_filters=(4,), hidden_dim=8, seed=3,
+            image_shape=(8, 8, 1),
+            latent_dim=2,
+            encoder_filters=(4,),
+            decoder_filters=(4,),
+            hidden_dim=8,
+            seed=3,
         )
         vae.compile(optimizer="adam")
         vae.fit(images, epochs=1, batch_size=8, verbose=0)

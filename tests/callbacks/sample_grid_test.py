@@ -1,0 +1,83 @@
+import os
+
+import keras
+import numpy as np
+from PIL import Image
+
+from kerasgen.callbacks import SampleGrid
+from kerasgen.models import VAE
+from kerasgen.testing import TestCase
+
+
+class SampleGridTest(TestCase):
+    def _vae(self):
+        vae = VAE(
+            image_shape=(8, 8, 1),
+            latent_dim=2,
+            hidden_dim=8,
+            encoder_filters=(4,),
+            decoder_filters=(4,),
+            seed=0,
+        )
+        vae.compile(optimizer=keras.optimizers.Adam(1e-2))
+        return vae
+
+    def test_writes_a_grid_per_epoch_with_a_fixed_seed(self):
+        vae = self._vae()
+        directory = self.get_temp_dir()
+        callback = SampleGrid(directory, num_samples=4, scale=1, seed=5)
+        x = np.random.default_rng(0).integers(0, 256, (8, 8, 8, 1), "uint8")
+        vae.fit(x, epochs=2, batch_size=4, callbacks=[callback], verbose=0)
+        self.assertEqual(
+            sorted(os.listdir(directory)),
+            ["samples_epoch_001.png", "samples_epoch_002.png"],
+        )
+        grid = np.asarray(Image.open(callback.paths[-1]))
+        expected = vae.generate(num_samples=4, seed=5)
+        np.testing.assert_array_equal(grid[2:10, 2:10], expected[0, ..., 0])
+
+    def test_ema_weights_are_used_when_swapped_first(self):
+        vae = VAE(
+            image_shape=(8, 8, 1),
+            latent_dim=2,
+            hidden_dim=8,
+            encoder_filters=(4,),
+            decoder_filters=(4,),
+            seed=0,
+        )
+        vae.compile(
+            optimizer=keras.optimizers.Adam(
+                1e-2, use_ema=True, ema_momentum=0.5
+            )
+        )
+        seen = []
+        initial = vae.decoder.weights[0].numpy().copy()
+
+        class Record(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                seen.append(self.model.decoder.weights[0].numpy().copy())
+
+        x = np.random.default_rng(0).integers(0, 256, (8, 8, 8, 1), "uint8")
+        vae.fit(
+            x,
+            epochs=1,
+            batch_size=4,
+            verbose=0,
+            callbacks=[
+                keras.callbacks.SwapEMAWeights(swap_on_epoch=True),
+                Record(),
+            ],
+        )
+        ema = vae.optimizer._model_variables_moving_average
+        target = vae.decoder.weights[0]
+        index = next(
+            i for i, v in enumerate(vae.trainable_variables) if v is target
+        )
+        np.testing.assert_allclose(seen[0], ema[index].numpy(), rtol=1e-6)
+        # What the callbacks saw is the EMA, not the raw weights (which
+        # the swap moved into the optimizer's EMA slot).
+        self.assertFalse(np.allclose(seen[0], initial))
+
+    def test_bad_every_n_epochs(self):
+        with self.assertRaisesRegex(ValueError, "every_n_epochs"):
+            SampleGrid("x", every_n_epochs=0)
