@@ -89,12 +89,12 @@ class TestCase(parameterized.TestCase):
             ).history
             self.assertTrue(np.isfinite(logs["loss"][0]))
             after = [w.numpy() for w in layer.trainable_weights]
-            changed = [not np.allclose(b, a) for b, a in zip(before, after)]
-            self.assertTrue(
-                all(changed),
-                f"weights that did not train: "
-                f"{[w.path for w, c in zip(layer.trainable_weights, changed) if not c]}",
-            )
+            frozen = [
+                w.path
+                for w, b, a in zip(layer.trainable_weights, before, after)
+                if np.allclose(b, a)
+            ]
+            self.assertFalse(frozen, f"weights that did not train: {frozen}")
 
         if run_mixed_precision:
             mixed = cls(**dict(init_kwargs, dtype="mixed_bfloat16"))
