@@ -132,7 +132,12 @@ def _build_parser():
     generate.add_argument(
         "--num-samples", type=int, default=64, help="Default: 64."
     )
-    generate.add_argument("--seed", type=int, default=0, help="Default: 0.")
+    generate.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="Same seed, same images. Default: 0.",
+    )
     generate.add_argument(
         "--batch-size", type=int, default=None, help="Images per step."
     )
@@ -155,7 +160,12 @@ def _build_parser():
     evaluate.add_argument(
         "model", help="A .keras file, a preset folder or an application name."
     )
-    evaluate.add_argument("--dataset", default="fashion_mnist")
+    evaluate.add_argument(
+        "--dataset",
+        default="fashion_mnist",
+        help="'fashion_mnist', a TFDS name or a folder. Default: "
+        "fashion_mnist.",
+    )
     evaluate.add_argument("--split", default="test", help="Default: test.")
     evaluate.add_argument(
         "--batch-size", type=int, default=256, help="Default: 256."
@@ -258,6 +268,7 @@ def _train(args):
         steps_per_epoch=args.steps_per_epoch,
         validation_data=validation_data,
         callbacks=callbacks,
+        shuffle=False,  # image_dataset shuffles every epoch already
         verbose=args.verbose,
     )
     if args.ema is not None:

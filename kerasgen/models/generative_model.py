@@ -194,8 +194,13 @@ class GenerativeModel(keras.Model):
             seed = int(np.random.SeedSequence().entropy % (2**31 - 1))
         elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"seed must be an int or None; received {seed!r}")
-        batch_size = batch_size or self.generate_batch_size
-        if not isinstance(batch_size, int) or batch_size < 1:
+        if batch_size is None:
+            batch_size = self.generate_batch_size
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, int)
+            or batch_size < 1
+        ):
             raise ValueError(
                 f"batch_size must be an int >= 1; received {batch_size!r}"
             )
