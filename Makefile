@@ -30,7 +30,8 @@ data:
 	else echo "note: $(FMNIST_DIR) missing and apt unavailable; Keras' download will be tried"; fi
 
 demo: venv data
-	$(VENV)/bin/kerasgen train vae --dataset fashion_mnist --epochs 3 --batch-size 128 \
+	rm -rf $(DEMO_DIR)
+	$(VENV)/bin/kerasgen train vae --dataset fashion_mnist --epochs 2 --batch-size 128 \
 		--output-dir $(DEMO_DIR) --seed 0
 	$(VENV)/bin/kerasgen generate $(DEMO_DIR)/model.keras --num-samples 64 --seed 0 \
 		--output $(DEMO_DIR)/generated.png

@@ -35,6 +35,9 @@ def test_brief_training_beats_the_histogram_baseline():
     )
     after = vae.evaluate(x_test, batch_size=500, return_dict=True, verbose=0)
     baseline = histogram_bits_per_dim(x_train, x_test)
-    # Untrained, the decoder is near uniform over 256 values: about 8 bits.
-    assert before["bits_per_dim"] > 7.0
-    assert after["bits_per_dim"] < baseline, (after, baseline)
+    # Untrained, the VAE is worse than the histogram; trained, better.
+    assert before["bits_per_dim"] > baseline > after["bits_per_dim"], (
+        before,
+        after,
+        baseline,
+    )
