@@ -21,6 +21,7 @@ import platform
 import time
 
 import keras
+import numpy as np
 from keras import layers
 from keras import ops
 
@@ -98,32 +99,33 @@ def build_kerasgen():
     )
 
 
-def measure(name, build, policy, jit, data, steps):
+def prepare(name, build, policy, jit, dataset):
+    """Builds and compiles one variant and runs its first (tracing) steps."""
     keras.config.set_dtype_policy(policy)
     keras.utils.set_random_seed(0)
     model = build()
     model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit)
-    import tensorflow as tf
+    model.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)
+    keras.config.set_dtype_policy("float32")
+    variant = {"name": name, "dtype_policy": policy, "jit_compile": jit}
+    return variant, model
 
-    dataset = tf.data.Dataset.from_tensor_slices(data).batch(BATCH_SIZE)
-    dataset = dataset.repeat().prefetch(2)
-    model.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)  # compile
+
+def time_steps(model, dataset, steps):
     start = time.perf_counter()
     model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
-    seconds = time.perf_counter() - start
-    keras.config.set_dtype_policy("float32")
-    return {
-        "name": name,
-        "dtype_policy": policy,
-        "jit_compile": jit,
-        "steps": steps,
-        "images_per_second": round(steps * BATCH_SIZE / seconds, 1),
-    }
+    return steps * BATCH_SIZE / (time.perf_counter() - start)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="Interleaved timing rounds; the median is reported.",
+    )
     parser.add_argument(
         "--output", default="benchmarks/results/vae_training.json"
     )
@@ -132,25 +134,31 @@ def main():
     data = x_train[: 100 * BATCH_SIZE, ..., None].astype("float32")
     data = data / 127.5 - 1.0
 
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices(data).batch(BATCH_SIZE)
+    dataset = dataset.repeat().prefetch(2)
+    specs = [("keras_io_vae", KerasIOVAE, "float32", jit) for jit in (0, 1)]
+    specs += [
+        ("kerasgen_vae", build_kerasgen, policy, jit)
+        for policy in ("float32", "mixed_bfloat16")
+        for jit in (0, 1)
+    ]
+    variants = [
+        prepare(name, build, policy, bool(jit), dataset)
+        for name, build, policy, jit in specs
+    ]
+    # Rounds interleave the variants so that machine noise hits all alike.
+    speeds = [[] for _ in variants]
+    for _ in range(args.rounds):
+        for index, (_, model) in enumerate(variants):
+            speeds[index].append(time_steps(model, dataset, args.steps))
     runs = []
-    for jit in (False, True):
-        runs.append(
-            measure(
-                "keras_io_vae", KerasIOVAE, "float32", jit, data, args.steps
-            )
-        )
-    for policy in ("float32", "mixed_bfloat16"):
-        for jit in (False, True):
-            runs.append(
-                measure(
-                    "kerasgen_vae",
-                    build_kerasgen,
-                    policy,
-                    jit,
-                    data,
-                    args.steps,
-                )
-            )
+    for (variant, _), values in zip(variants, speeds):
+        variant["images_per_second"] = round(float(np.median(values)), 1)
+        variant["images_per_second_rounds"] = [round(v, 1) for v in values]
+        variant["steps"] = args.steps
+        runs.append(variant)
     baseline = runs[0]["images_per_second"]
     for run in runs:
         run["ratio_vs_keras_io_float32_no_jit"] = round(

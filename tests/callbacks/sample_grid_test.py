@@ -5,20 +5,13 @@ import numpy as np
 from PIL import Image
 
 from kerasgen.callbacks import SampleGrid
-from kerasgen.models import VAE
 from kerasgen.testing import TestCase
+from kerasgen.testing import tiny_vae
 
 
 class SampleGridTest(TestCase):
     def _vae(self):
-        vae = VAE(
-            image_shape=(8, 8, 1),
-            latent_dim=2,
-            hidden_dim=8,
-            encoder_filters=(4,),
-            decoder_filters=(4,),
-            seed=0,
-        )
+        vae = tiny_vae()
         vae.compile(optimizer=keras.optimizers.Adam(1e-2))
         return vae
 
@@ -37,14 +30,7 @@ class SampleGridTest(TestCase):
         np.testing.assert_array_equal(grid[2:10, 2:10], expected[0, ..., 0])
 
     def test_ema_weights_are_used_when_swapped_first(self):
-        vae = VAE(
-            image_shape=(8, 8, 1),
-            latent_dim=2,
-            hidden_dim=8,
-            encoder_filters=(4,),
-            decoder_filters=(4,),
-            seed=0,
-        )
+        vae = tiny_vae()
         vae.compile(
             optimizer=keras.optimizers.Adam(
                 1e-2, use_ema=True, ema_momentum=0.5

@@ -1,12 +1,12 @@
 import os
 
-import numpy as np
-
 import keras
+import numpy as np
 
 from kerasgen.models import VAE
 from kerasgen.models import GenerativeModel
 from kerasgen.testing import TestCase
+from kerasgen.testing import tiny_vae
 
 
 class _Constant(GenerativeModel):
@@ -50,14 +50,7 @@ class GenerativeModelTest(TestCase):
             model.generate([1, 2])
 
     def test_rng_state_is_saved_with_the_weights(self):
-        vae = VAE(
-            image_shape=(8, 8, 1),
-            latent_dim=2,
-            hidden_dim=8,
-            encoder_filters=(4,),
-            decoder_filters=(4,),
-            seed=0,
-        )
+        vae = tiny_vae()
         vae.seed_generator.state.assign([123, 45])
         path = os.path.join(self.get_temp_dir(), "vae.weights.h5")
         vae.save_weights(path)

@@ -5,22 +5,12 @@ import numpy as np
 import pytest
 
 from kerasgen.models import VAE
+from kerasgen.testing import tiny_vae
 from kerasgen.utils import preset_utils
 
 
-def _vae():
-    return VAE(
-        image_shape=(8, 8, 1),
-        latent_dim=2,
-        hidden_dim=8,
-        encoder_filters=(4,),
-        decoder_filters=(4,),
-        seed=0,
-    )
-
-
 def test_save_and_load_preset(tmp_path):
-    vae = _vae()
+    vae = tiny_vae()
     preset_dir = str(tmp_path / "preset")
     vae.save_to_preset(preset_dir, metadata={"dataset": "toy"})
     metadata = json.load(open(os.path.join(preset_dir, "metadata.json")))
@@ -37,7 +27,7 @@ def test_save_and_load_preset(tmp_path):
 
 def test_corrupted_weights_fail_sha256_naming_file_and_hashes(tmp_path):
     preset_dir = str(tmp_path / "preset")
-    _vae().save_to_preset(preset_dir)
+    tiny_vae().save_to_preset(preset_dir)
     weights = os.path.join(preset_dir, "model.weights.h5")
     expected = preset_utils.sha256_file(weights)
     data = bytearray(open(weights, "rb").read())
@@ -63,7 +53,7 @@ def test_preset_of_another_class_is_refused(tmp_path):
         pass
 
     preset_dir = str(tmp_path / "preset")
-    _vae().save_to_preset(preset_dir)
+    tiny_vae().save_to_preset(preset_dir)
     with pytest.raises(ValueError, match="holds a VAE"):
         preset_utils.load_preset(preset_dir, Other)
 

@@ -1,9 +1,8 @@
 """The VAE learns Fashion-MNIST: its bound beats a per-pixel histogram."""
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 import kerasgen
 from kerasgen.datasets import fashion_mnist

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from kerasgen.models import VAE
+from kerasgen.testing import TINY_VAE_KWARGS
 from kerasgen.testing import TestCase
+from kerasgen.testing import tiny_vae
 
 
 def _images(n=8, size=8, channels=1, seed=0):
@@ -19,14 +21,7 @@ def _images(n=8, size=8, channels=1, seed=0):
 class VAETest(TestCase):
     def setUp(self):
         super().setUp()
-        self.init_kwargs = {
-            "image_shape": (8, 8, 1),
-            "latent_dim": 2,
-            "encoder_filters": (4,),
-            "decoder_filters": (4,),
-            "hidden_dim": 8,
-            "seed": 1,
-        }
+        self.init_kwargs = dict(TINY_VAE_KWARGS, seed=1)
         self.images = _images()
 
     def test_generative_model_contract(self):
@@ -148,14 +143,7 @@ class VAETest(TestCase):
 class VAESaveLoadProcessTest(TestCase):
     def test_new_process_reload_gives_identical_generate_and_evaluate(self):
         images = _images(n=16)
-        vae = VAE(
-            image_shape=(8, 8, 1),
-            latent_dim=2,
-            encoder_filters=(4,),
-            decoder_filters=(4,),
-            hidden_dim=8,
-            seed=3,
-        )
+        vae = tiny_vae(seed=3)
         vae.compile(optimizer="adam")
         vae.fit(images, epochs=1, batch_size=8, verbose=0)
         directory = self.get_temp_dir()
