@@ -109,11 +109,18 @@ def verify_weights(preset_dir):
 def save_preset(model, preset_dir, metadata=None):
     """Writes `model` as a preset folder (config, weights, metadata)."""
     os.makedirs(preset_dir, exist_ok=True)
+    # A preset is an inference bundle: no compile config and no optimizer
+    # state, so loading it neither builds an optimizer nor warns about one.
     config = keras.saving.serialize_keras_object(model)
+    config.pop("compile_config", None)
     with open(os.path.join(preset_dir, CONFIG_FILE), "w") as f:
         json.dump(config, f, indent=2, sort_keys=True)
+    bundle = keras.saving.deserialize_keras_object(config)
+    bundle.set_weights(model.get_weights())
+    if hasattr(model, "seed_generator"):
+        bundle.seed_generator.state.assign(model.seed_generator.state.value)
     weights_path = os.path.join(preset_dir, WEIGHTS_FILE)
-    model.save_weights(weights_path)
+    bundle.save_weights(weights_path)
     from kerasgen.version import __version__
 
     info = {

@@ -11,6 +11,8 @@ from kerasgen.utils import preset_utils
 
 def test_save_and_load_preset(tmp_path):
     vae = tiny_vae()
+    vae.compile(optimizer="adam")
+    vae.seed_generator.state.assign([7, 9])
     preset_dir = str(tmp_path / "preset")
     vae.save_to_preset(preset_dir, metadata={"dataset": "toy"})
     metadata = json.load(open(os.path.join(preset_dir, "metadata.json")))
@@ -20,9 +22,12 @@ def test_save_and_load_preset(tmp_path):
     assert metadata["weights_sha256"] == preset_utils.sha256_file(
         os.path.join(preset_dir, "model.weights.h5")
     )
+    config = json.load(open(os.path.join(preset_dir, "config.json")))
+    assert "compile_config" not in config
     loaded = VAE.from_preset(preset_dir)
     for a, b in zip(vae.weights, loaded.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(loaded.seed_generator.state.numpy(), [7, 9])
 
 
 def test_corrupted_weights_fail_sha256_naming_file_and_hashes(tmp_path):
