@@ -29,13 +29,13 @@ class VAETest(TestCase):
             VAE, self.init_kwargs, self.images, (8, 8, 8, 1)
         )
 
-    def test_contract_discretized_logistic_rgb(self):
+    def test_contract_categorical_rgb(self):
         self.run_generative_model_test(
             VAE,
             dict(
                 self.init_kwargs,
                 image_shape=(8, 8, 3),
-                likelihood="discretized_logistic",
+                likelihood="categorical",
             ),
             _images(channels=3),
             (8, 8, 8, 3),
