@@ -5,6 +5,7 @@ from kerasgen import callbacks
 from kerasgen import data
 from kerasgen import datasets
 from kerasgen import losses
+from kerasgen import metrics
 from kerasgen import models
 from kerasgen import networks
 from kerasgen import utils
