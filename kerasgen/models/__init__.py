@@ -1,2 +1,3 @@
+from kerasgen.models.gan.gan import GAN
 from kerasgen.models.generative_model import GenerativeModel
 from kerasgen.models.vae.vae import VAE

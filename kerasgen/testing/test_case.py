@@ -4,6 +4,7 @@ A model test is a `setUp` with tiny sizes plus calls to these helpers
 (ARCHITECTURE.md section 5).
 """
 
+import functools
 import json
 import os
 import tempfile
@@ -77,9 +78,16 @@ class TestCase(parameterized.TestCase):
         self.assertEqual(tuple(symbolic.shape[1:]), tuple(output.shape[1:]))
 
         if run_training and layer.trainable_weights:
-            inputs = keras.tree.map_structure(
-                lambda x: keras.Input(x.shape[1:], dtype=x.dtype), input_data
-            )
+            if isinstance(input_data, dict):
+                inputs = {
+                    key: keras.Input(x.shape[1:], dtype=x.dtype, name=key)
+                    for key, x in input_data.items()
+                }
+            else:
+                inputs = keras.tree.map_structure(
+                    lambda x: keras.Input(x.shape[1:], dtype=x.dtype),
+                    input_data,
+                )
             model = keras.Model(inputs, layer(inputs))
             model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
             before = [w.numpy().copy() for w in layer.trainable_weights]
@@ -118,6 +126,7 @@ class TestCase(parameterized.TestCase):
         compile_kwargs=None,
         generate_kwargs=None,
         num_samples=4,
+        predict_data=None,
     ):
         """The contract of every `GenerativeModel` (ARCHITECTURE.md 5).
 
@@ -131,15 +140,21 @@ class TestCase(parameterized.TestCase):
             init_kwargs: dict of tiny constructor arguments.
             train_data: uint8 images (or `(images, labels)`) with an even
                 number of examples; fit runs 2 steps of half of them.
-            expected_output_shape: shape of `predict(train_data)`.
+            expected_output_shape: shape of `predict(predict_data)`.
             compile_kwargs: dict for `compile`. Defaults to Adam(1e-3).
+                Every optimizer of the model (`optimizer`, or e.g. a GAN's
+                `generator_optimizer` and `discriminator_optimizer`) must
+                take exactly 2 steps in the 2-step fit.
             generate_kwargs: dict of extra `generate` arguments.
             num_samples: int. Images to generate. Defaults to 4.
+            predict_data: input of `predict` (for example latents of a
+                GAN). Defaults to `train_data`.
         """
-        compile_kwargs = compile_kwargs or {
-            "optimizer": keras.optimizers.Adam(1e-3)
-        }
+        if compile_kwargs is None:
+            compile_kwargs = {"optimizer": keras.optimizers.Adam(1e-3)}
         generate_kwargs = generate_kwargs or {}
+        if predict_data is None:
+            predict_data = train_data
         model = cls(**init_kwargs)
 
         # Config round trip.
@@ -148,7 +163,7 @@ class TestCase(parameterized.TestCase):
         self.assertEqual(json.loads(json.dumps(restored.get_config())), config)
 
         # predict.
-        output = model.predict(train_data, verbose=0)
+        output = model.predict(predict_data, verbose=0)
         self.assertEqual(tuple(np.shape(output)), tuple(expected_output_shape))
 
         # fit two steps: finite logs, every sub-network trained.
@@ -180,7 +195,10 @@ class TestCase(parameterized.TestCase):
                 ),
                 f"sub-network {net.name} did not train",
             )
-        self.assertEqual(int(model.optimizer.iterations.numpy()), 2)
+        optimizers = model_optimizers(model)
+        self.assertTrue(optimizers, "compile created no optimizer")
+        for name, optimizer in optimizers.items():
+            self.assertEqual(int(optimizer.iterations.numpy()), 2, name)
 
         # generate: shape, dtype, seeding.
         images = model.generate(
@@ -205,8 +223,8 @@ class TestCase(parameterized.TestCase):
         loaded = keras.saving.load_model(path, safe_mode=True)
         self.assertIsInstance(loaded, cls)
         np.testing.assert_allclose(
-            loaded.predict(train_data, verbose=0),
-            model.predict(train_data, verbose=0),
+            loaded.predict(predict_data, verbose=0),
+            model.predict(predict_data, verbose=0),
             rtol=1e-5,
             atol=1e-6,
         )
@@ -214,16 +232,21 @@ class TestCase(parameterized.TestCase):
             loaded.generate(num_samples=num_samples, seed=0, **generate_kwargs),
             images,
         )
-        self.assertEqual(
-            int(loaded.optimizer.iterations.numpy()),
-            int(model.optimizer.iterations.numpy()),
-        )
-        for original, reloaded in zip(
-            model.optimizer.variables, loaded.optimizer.variables
-        ):
-            np.testing.assert_allclose(
-                ops.convert_to_numpy(reloaded), ops.convert_to_numpy(original)
+        loaded_optimizers = model_optimizers(loaded)
+        self.assertEqual(sorted(loaded_optimizers), sorted(optimizers))
+        for name, optimizer in optimizers.items():
+            reloaded_variables = loaded_optimizers[name].variables
+            self.assertEqual(
+                len(reloaded_variables), len(optimizer.variables), name
             )
+            for original, reloaded in zip(
+                optimizer.variables, reloaded_variables
+            ):
+                np.testing.assert_allclose(
+                    ops.convert_to_numpy(reloaded),
+                    ops.convert_to_numpy(original),
+                    err_msg=f"{name} {original.path}",
+                )
         np.testing.assert_array_equal(
             ops.convert_to_numpy(loaded.seed_generator.state),
             ops.convert_to_numpy(model.seed_generator.state),
@@ -292,7 +315,7 @@ class TestCase(parameterized.TestCase):
             train_data, batch_size=batch_size, shuffle=False, verbose=0
         ).history
 
-        strategy = tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+        strategy = _mirrored_strategy(tuple(d.name for d in devices[:2]))
         with strategy.scope():
             mirrored = model_fn()
             for variable, value in zip(mirrored.weights, weights):
@@ -332,6 +355,30 @@ class TestCase(parameterized.TestCase):
             "both replicas drew the same noise",
         )
         return single, mirrored
+
+
+@functools.lru_cache(maxsize=None)
+def _mirrored_strategy(devices):
+    """One `MirroredStrategy` per device set and process.
+
+    Every strategy numbers its collective instances from the same start, so
+    a second strategy on the same devices (another test in the same process)
+    reuses instance keys whose shapes the runtime has cached, and
+    synchronized batch normalization then fails with "Shape mismatch in the
+    collective instance".
+    """
+    import tensorflow as tf
+
+    return tf.distribute.MirroredStrategy(list(devices))
+
+
+def model_optimizers(model):
+    """`{attribute name: optimizer}` of every optimizer a model holds."""
+    return {
+        name: value
+        for name, value in sorted(vars(model).items())
+        if isinstance(value, keras.optimizers.Optimizer)
+    }
 
 
 def _rmtree(path):

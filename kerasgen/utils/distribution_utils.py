@@ -61,14 +61,24 @@ def replica_normal(shape, seed, dtype="float32"):
     Returns:
         A tensor of `shape`.
     """
+    return _replica_draw(keras.random.normal, shape, seed, dtype)
+
+
+def replica_uniform(shape, seed, dtype="float32"):
+    """Uniform `[0, 1)` noise that differs between replicas.
+
+    Drawn like `replica_normal`: the global batch from one seed, sliced.
+    """
+    return _replica_draw(keras.random.uniform, shape, seed, dtype)
+
+
+def _replica_draw(draw, shape, seed, dtype):
     num_replicas, replica_id = replica_info()
     if num_replicas == 1:
-        return keras.random.normal(shape, seed=seed, dtype=dtype)
+        return draw(shape, seed=seed, dtype=dtype)
     shape = tuple(shape)
     batch = shape[0]
-    noise = keras.random.normal(
-        (batch * num_replicas,) + shape[1:], seed=seed, dtype=dtype
-    )
+    noise = draw((batch * num_replicas,) + shape[1:], seed=seed, dtype=dtype)
     start = replica_id * batch
     return ops.slice(
         noise, (start,) + (0,) * (len(shape) - 1), (batch,) + shape[1:]

@@ -1,0 +1,614 @@
+"""Generative adversarial networks trained through `fit`."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from kerasgen.callbacks.terminate_on_nan_losses import TerminateOnNaNLosses
+from kerasgen.models.generative_model import GenerativeModel
+from kerasgen.networks.dcgan_discriminator import DCGANDiscriminator
+from kerasgen.networks.dcgan_generator import DCGANGenerator
+from kerasgen.utils import distribution_utils
+
+LOSSES = ("non_saturating", "hinge", "wasserstein")
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class GAN(GenerativeModel):
+    """A GAN (optionally class-conditional) that trains with `model.fit`.
+
+    Each training step updates the discriminator `discriminator_steps` times
+    on the real batch against fresh fakes, then the generator once. The
+    adversarial `loss` is one of (`D` is the discriminator logit, `G` the
+    generator):
+
+    - `"non_saturating"` (Goodfellow et al. 2014, section 3; DCGAN):
+      `L_D = softplus(-D(x)) + softplus(D(G(z)))`,
+      `L_G = softplus(-D(G(z)))`;
+    - `"hinge"` (Lim & Ye 2017; Miyato et al. 2018):
+      `L_D = relu(1 - D(x)) + relu(1 + D(G(z)))`, `L_G = -D(G(z))`;
+    - `"wasserstein"` (Arjovsky et al. 2017) with the gradient penalty of
+      Gulrajani et al. 2017 (eq. 3):
+      `L_D = D(G(z)) - D(x) + lambda (|grad D(x_hat)|_2 - 1)^2`, `x_hat`
+      uniform on the segment between a real and a fake image,
+      `L_G = -D(G(z))`.
+
+    `gradient_penalty_weight` applies the same penalty to any loss, and
+    `r1_weight` adds the R1 penalty `r1_weight / 2 * |grad D(x)|^2` on real
+    images (Mescheder et al. 2018, eq. 9).
+
+    A conditional GAN (`num_classes`) feeds the labels of the real batch to
+    both networks: the generator makes fakes of those classes, and the
+    discriminator judges (image, label) pairs.
+
+    Training follows ARCHITECTURE.md section 3: losses are scaled for
+    `tf.distribute` and logged unscaled, latent and interpolation noise are
+    drawn per replica from the model's seed generator (saved with the
+    weights), both optimizers are saved in `.keras` files and wrapped in
+    `LossScaleOptimizer` under `mixed_float16`, and `fit` adds a
+    `TerminateOnNaNLosses` guard on `d_loss`/`g_loss` unless one is given.
+    Training runs on the TensorFlow backend; other backends raise
+    `NotImplementedError` in `compile`.
+
+    Logged: `d_loss` (including penalties), `g_loss`, and
+    `gradient_penalty` / `r1_penalty` when used.
+
+    Images: `fit` takes real images, NumPy uint8 `[0, 255]` or float
+    `[-1, 1]` (and integer labels as `y` for a conditional GAN); `generate`
+    returns uint8.
+
+    Args:
+        generator: `keras.Model` or `None`. Maps latents `(batch,
+            latent_dim)` (conditional: a dict `{"latents", "labels"}`) to
+            images in `[-1, 1]`. Defaults to a `DCGANGenerator`.
+        discriminator: `keras.Model` or `None`. Maps images (conditional:
+            a dict `{"images", "labels"}`) to logits `(batch, 1)`. Defaults
+            to a `DCGANDiscriminator`.
+        latent_dim: int. Size of the latent vector. Defaults to 128.
+        num_classes: int or `None`. Number of classes of a conditional GAN.
+            Defaults to `None`.
+        image_shape: tuple. Image shape of the default networks; with given
+            networks it must match the generator's output. Defaults to
+            `(28, 28, 1)`.
+        loss: str. One of `"non_saturating"`, `"hinge"`, `"wasserstein"`.
+            Defaults to `"non_saturating"`.
+        gradient_penalty_weight: float >= 0 or `None`. `None` means 10.0 for
+            `"wasserstein"` and 0.0 otherwise. Defaults to `None`.
+        r1_weight: float >= 0. Weight of the R1 penalty. Defaults to 0.0.
+        discriminator_steps: int >= 1. Discriminator updates per generator
+            update (5 in WGAN-GP). Defaults to 1.
+        seed: int or `None`. Seed of the training noise. Defaults to `None`.
+
+    Call arguments:
+        inputs: latents `(batch, latent_dim)`; for a conditional GAN a dict
+            `{"latents": ..., "labels": ...}` or a list `[latents, labels]`.
+
+    Returns:
+        Generated images, float in `[-1, 1]`.
+
+    Example:
+    >>> import numpy as np
+    >>> gan = GAN(
+    ...     generator=DCGANGenerator((8, 8, 1), latent_dim=4, filters=(4, 4)),
+    ...     discriminator=DCGANDiscriminator((8, 8, 1), filters=(4,)),
+    ...     latent_dim=4, image_shape=(8, 8, 1))
+    >>> gan.compile()
+    >>> x = np.random.randint(0, 256, (16, 8, 8, 1), dtype="uint8")
+    >>> history = gan.fit(x, epochs=1, batch_size=8, verbose=0)
+    >>> gan.generate(num_samples=4, seed=0).shape
+    (4, 8, 8, 1)
+
+    References:
+        Goodfellow et al. 2014, "Generative Adversarial Nets"; Radford et
+        al. 2015 (DCGAN); Mirza & Osindero 2014 (conditional GAN);
+        Gulrajani et al. 2017, "Improved Training of Wasserstein GANs";
+        Mescheder et al. 2018, "Which Training Methods for GANs do actually
+        Converge?".
+    """
+
+    per_sample_generate_kwargs = ("latents",)
+
+    def __init__(
+        self,
+        generator=None,
+        discriminator=None,
+        latent_dim=128,
+        num_classes=None,
+        image_shape=(28, 28, 1),
+        loss="non_saturating",
+        gradient_penalty_weight=None,
+        r1_weight=0.0,
+        discriminator_steps=1,
+        seed=None,
+        **kwargs,
+    ):
+        if isinstance(latent_dim, bool) or not isinstance(latent_dim, int):
+            raise ValueError(f"latent_dim must be an int; got {latent_dim!r}")
+        if latent_dim < 1:
+            raise ValueError(f"latent_dim must be >= 1; received {latent_dim}")
+        if num_classes is not None and (
+            isinstance(num_classes, bool)
+            or not isinstance(num_classes, int)
+            or num_classes < 2
+        ):
+            raise ValueError(
+                f"num_classes must be None or an int >= 2; received "
+                f"{num_classes!r}"
+            )
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}; received {loss!r}")
+        if gradient_penalty_weight is None:
+            gradient_penalty_weight = 10.0 if loss == "wasserstein" else 0.0
+        if not gradient_penalty_weight >= 0:
+            raise ValueError(
+                "gradient_penalty_weight must be >= 0; received "
+                f"{gradient_penalty_weight!r}"
+            )
+        if not r1_weight >= 0:
+            raise ValueError(f"r1_weight must be >= 0; received {r1_weight!r}")
+        if (
+            isinstance(discriminator_steps, bool)
+            or not isinstance(discriminator_steps, int)
+            or discriminator_steps < 1
+        ):
+            raise ValueError(
+                "discriminator_steps must be an int >= 1; received "
+                f"{discriminator_steps!r}"
+            )
+        image_shape = tuple(image_shape)
+        super().__init__(seed=seed, **kwargs)
+
+        # === Networks ===
+        if isinstance(generator, dict):
+            generator = keras.saving.deserialize_keras_object(generator)
+        if isinstance(discriminator, dict):
+            discriminator = keras.saving.deserialize_keras_object(discriminator)
+        if generator is None:
+            generator = DCGANGenerator(
+                image_shape,
+                latent_dim=latent_dim,
+                num_classes=num_classes,
+                name="generator",
+            )
+        if discriminator is None:
+            discriminator = DCGANDiscriminator(
+                image_shape, num_classes=num_classes, name="discriminator"
+            )
+        self.generator = generator
+        self.discriminator = discriminator
+        self._check_networks(image_shape, latent_dim, num_classes)
+
+        # === Metrics ===
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.gradient_penalty_tracker = keras.metrics.Mean(
+            name="gradient_penalty"
+        )
+        self.r1_penalty_tracker = keras.metrics.Mean(name="r1_penalty")
+
+        # === Config ===
+        self.latent_dim = latent_dim
+        self.num_classes = num_classes
+        self.image_shape = image_shape
+        self.loss = loss
+        self.gradient_penalty_weight = float(gradient_penalty_weight)
+        self.r1_weight = float(r1_weight)
+        self.discriminator_steps = discriminator_steps
+        self.generator_optimizer = None
+        self.discriminator_optimizer = None
+        self.built = True
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "generator": keras.saving.serialize_keras_object(
+                    self.generator
+                ),
+                "discriminator": keras.saving.serialize_keras_object(
+                    self.discriminator
+                ),
+                "latent_dim": self.latent_dim,
+                "num_classes": self.num_classes,
+                "image_shape": self.image_shape,
+                "loss": self.loss,
+                "gradient_penalty_weight": self.gradient_penalty_weight,
+                "r1_weight": self.r1_weight,
+                "discriminator_steps": self.discriminator_steps,
+            }
+        )
+        return config
+
+    def _check_networks(self, image_shape, latent_dim, num_classes):
+        conditional = num_classes is not None
+        generator_inputs = self.generator.inputs
+        discriminator_inputs = self.discriminator.inputs
+        for name, inputs in (
+            ("generator", generator_inputs),
+            ("discriminator", discriminator_inputs),
+        ):
+            expected = 2 if conditional else 1
+            if len(inputs) != expected:
+                raise ValueError(
+                    f"{name} must take {expected} input(s) (a conditional "
+                    "network takes a dict with 'labels') for "
+                    f"num_classes={num_classes}; it takes {len(inputs)}"
+                )
+        latents_input = self._named_input(self.generator, "latents")
+        if latents_input.shape[-1] != latent_dim:
+            raise ValueError(
+                f"latent_dim={latent_dim} does not match the generator's "
+                f"latent input of size {latents_input.shape[-1]}"
+            )
+        output_shape = tuple(self.generator.output_shape[1:])
+        if output_shape != image_shape:
+            raise ValueError(
+                f"image_shape={image_shape} does not match the generator's "
+                f"output shape {output_shape}"
+            )
+        logits_shape = tuple(self.discriminator.output_shape[1:])
+        if logits_shape not in ((1,), ()):
+            raise ValueError(
+                "discriminator must output logits of shape (batch, 1); its "
+                f"output shape is (batch, {logits_shape})"
+            )
+
+    @staticmethod
+    def _named_input(network, name):
+        inputs = network.inputs
+        if len(inputs) == 1:
+            return inputs[0]
+        for tensor in inputs:
+            if name in tensor.name:
+                return tensor
+        return inputs[0]
+
+    # --- Compilation: two optimizers (ARCHITECTURE.md section 3.5, 3.8).
+    def compile(
+        self, generator_optimizer=None, discriminator_optimizer=None, **kwargs
+    ):
+        """Configures the two optimizers.
+
+        Args:
+            generator_optimizer: optimizer, its name or config, or `None`.
+                Defaults to Adam(2e-4, beta_1=0.5) (DCGAN), or Adam(1e-4,
+                beta_1=0, beta_2=0.9) for `"wasserstein"` (WGAN-GP).
+            discriminator_optimizer: the same, for the discriminator.
+            **kwargs: other `keras.Model.compile` arguments
+                (`jit_compile`, `steps_per_execution`, `run_eagerly`);
+                `optimizer`, `loss` and `metrics` are not accepted.
+        """
+        if keras.backend.backend() != "tensorflow":
+            raise NotImplementedError(
+                "GAN training is implemented for the TensorFlow backend; "
+                f"the current backend is {keras.backend.backend()!r}. "
+                "Generation (generate, predict) works on every backend."
+            )
+        for key in ("optimizer", "loss", "metrics"):
+            if key in kwargs:
+                raise ValueError(
+                    f"GAN.compile does not take {key!r}; pass "
+                    "generator_optimizer and discriminator_optimizer (the "
+                    "adversarial loss is the constructor's loss argument)"
+                )
+        self.generator_optimizer = self._make_optimizer(
+            generator_optimizer, "generator_optimizer"
+        )
+        self.discriminator_optimizer = self._make_optimizer(
+            discriminator_optimizer, "discriminator_optimizer"
+        )
+        super().compile(optimizer=None, **kwargs)
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer.build(
+            self.discriminator.trainable_variables
+        )
+
+    def _make_optimizer(self, optimizer, name):
+        if optimizer is None:
+            if self.loss == "wasserstein":
+                optimizer = keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)
+            else:
+                optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        optimizer = keras.optimizers.get(optimizer)
+        if self.dtype_policy.name == "mixed_float16" and not isinstance(
+            optimizer, keras.optimizers.LossScaleOptimizer
+        ):
+            optimizer = keras.optimizers.LossScaleOptimizer(
+                optimizer, name=f"{name}_loss_scale"
+            )
+        return optimizer
+
+    def get_compile_config(self):
+        if self.generator_optimizer is None:
+            return {}
+        return {
+            "generator_optimizer": keras.saving.serialize_keras_object(
+                self.generator_optimizer
+            ),
+            "discriminator_optimizer": keras.saving.serialize_keras_object(
+                self.discriminator_optimizer
+            ),
+        }
+
+    def compile_from_config(self, config):
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+
+    @property
+    def metrics(self):
+        trackers = [self.d_loss_tracker, self.g_loss_tracker]
+        if self.gradient_penalty_weight > 0:
+            trackers.append(self.gradient_penalty_tracker)
+        if self.r1_weight > 0:
+            trackers.append(self.r1_penalty_tracker)
+        return trackers
+
+    # --- Forward pass.
+    def _generator_inputs(self, latents, labels):
+        if self.num_classes is None:
+            return latents
+        return {"latents": latents, "labels": labels}
+
+    def _discriminate(self, images, labels, training):
+        if self.num_classes is None:
+            logits = self.discriminator(images, training=training)
+        else:
+            logits = self.discriminator(
+                {"images": images, "labels": labels}, training=training
+            )
+        return ops.reshape(ops.cast(logits, "float32"), (-1,))
+
+    def call(self, inputs, training=False):
+        if isinstance(inputs, (list, tuple)) and self.num_classes is not None:
+            inputs = {"latents": inputs[0], "labels": inputs[1]}
+        return self.generator(inputs, training=training)
+
+    # --- Training (TensorFlow).
+    def _adversarial_losses(self, real_logits, fake_logits):
+        """Per-example discriminator loss and generator loss (no penalty)."""
+        if self.loss == "non_saturating":
+            d_loss = ops.softplus(-real_logits) + ops.softplus(fake_logits)
+        elif self.loss == "hinge":
+            d_loss = ops.relu(1.0 - real_logits) + ops.relu(1.0 + fake_logits)
+        else:
+            d_loss = fake_logits - real_logits
+        return d_loss
+
+    def _generator_loss(self, fake_logits):
+        if self.loss == "non_saturating":
+            return ops.softplus(-fake_logits)
+        return -fake_logits
+
+    def _input_gradient_norms(self, images, labels):
+        """Squared L2 norm of dD/dx per example, differentiable."""
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            logits_sum = ops.sum(
+                self._discriminate(images, labels, training=True)
+            )
+        gradients = tape.gradient(logits_sum, images)
+        return ops.sum(ops.square(ops.cast(gradients, "float32")), [1, 2, 3])
+
+    @staticmethod
+    def _scale_loss(optimizer, loss):
+        """Per-replica share of a mean loss, loss-scaled under float16.
+
+        Called inside the gradient tape, so the scaling is recorded.
+        """
+        loss = distribution_utils.scale_loss_for_distribution(loss)
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            loss = optimizer.scale_loss(loss)
+        return loss
+
+    def _discriminator_step(self, real_images, labels, batch_size):
+        import tensorflow as tf
+
+        latents = distribution_utils.replica_normal(
+            (batch_size, self.latent_dim), self.seed_generator
+        )
+        fake_images = self.generator(
+            self._generator_inputs(latents, labels), training=True
+        )
+        fake_images = ops.stop_gradient(ops.cast(fake_images, "float32"))
+        variables = self.discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            real_logits = self._discriminate(real_images, labels, True)
+            fake_logits = self._discriminate(fake_images, labels, True)
+            d_loss = self._adversarial_losses(real_logits, fake_logits)
+            if self.gradient_penalty_weight > 0:
+                # Gulrajani et al. 2017, algorithm 1, lines 6-8.
+                alpha = distribution_utils.replica_uniform(
+                    (batch_size, 1, 1, 1), self.seed_generator
+                )
+                mixed = real_images + alpha * (fake_images - real_images)
+                squared_norms = self._input_gradient_norms(mixed, labels)
+                penalty = ops.square(ops.sqrt(squared_norms + 1e-12) - 1.0)
+                self.gradient_penalty_tracker.update_state(penalty)
+                d_loss = d_loss + self.gradient_penalty_weight * penalty
+            if self.r1_weight > 0:
+                # Mescheder et al. 2018, eq. 9.
+                r1 = self._input_gradient_norms(real_images, labels)
+                self.r1_penalty_tracker.update_state(r1)
+                d_loss = d_loss + 0.5 * self.r1_weight * r1
+            self.d_loss_tracker.update_state(d_loss)
+            loss = self._scale_loss(
+                self.discriminator_optimizer, ops.mean(d_loss)
+            )
+        gradients = tape.gradient(loss, variables)
+        self.discriminator_optimizer.apply(gradients, variables)
+
+    def _generator_step(self, labels, batch_size):
+        import tensorflow as tf
+
+        latents = distribution_utils.replica_normal(
+            (batch_size, self.latent_dim), self.seed_generator
+        )
+        variables = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            fake_images = self.generator(
+                self._generator_inputs(latents, labels), training=True
+            )
+            fake_logits = self._discriminate(fake_images, labels, True)
+            g_loss = self._generator_loss(fake_logits)
+            self.g_loss_tracker.update_state(g_loss)
+            loss = self._scale_loss(self.generator_optimizer, ops.mean(g_loss))
+        gradients = tape.gradient(loss, variables)
+        self.generator_optimizer.apply(gradients, variables)
+
+    def train_step(self, data):
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.num_classes is None and labels is not None:
+            raise ValueError(
+                "labels (y) were given to an unconditional GAN "
+                "(num_classes=None); pass images only or set num_classes"
+            )
+        if self.num_classes is not None and labels is None:
+            raise ValueError(
+                f"this GAN is conditional (num_classes={self.num_classes}): "
+                "fit needs integer labels as y (or (images, labels) batches)"
+            )
+        real_images = ops.cast(images, "float32")
+        if labels is not None:
+            labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+        batch_size = ops.shape(real_images)[0]
+        for _ in range(self.discriminator_steps):
+            self._discriminator_step(real_images, labels, batch_size)
+        self._generator_step(labels, batch_size)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def test_step(self, data):
+        raise NotImplementedError(
+            "GAN.evaluate has no loss to report; measure samples with "
+            "kerasgen.metrics (FrechetDistance, KernelInceptionDistance) or "
+            "`kerasgen evaluate MODEL --metrics fid,kid`"
+        )
+
+    # --- User boundary.
+    def _check_labels(self, labels, name="labels", count=None):
+        if self.num_classes is None:
+            raise ValueError(
+                f"{name} were given to an unconditional GAN "
+                "(num_classes=None); received an array of "
+                f"shape {np.shape(labels)}"
+            )
+        array = np.asarray(labels)
+        if array.ndim == 2 and array.shape[-1] == 1:
+            array = array[:, 0]
+        if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+            raise ValueError(
+                f"{name} must be a 1-D array of ints in [0, "
+                f"{self.num_classes}); received dtype {array.dtype} and "
+                f"shape {array.shape}"
+            )
+        if array.size and (array.min() < 0 or array.max() >= self.num_classes):
+            raise ValueError(
+                f"{name} must be in [0, {self.num_classes}); received "
+                f"min={array.min()}, max={array.max()}"
+            )
+        if count is not None and len(array) != count:
+            raise ValueError(
+                f"{name} must have one label per sample ({count}); received "
+                f"{len(array)}"
+            )
+        return array.astype("int32")
+
+    def _check_latents(self, latents, name="latents"):
+        array = np.asarray(latents, dtype="float32")
+        if array.ndim != 2 or array.shape[-1] != self.latent_dim:
+            raise ValueError(
+                f"{name} must have shape (batch, {self.latent_dim}); "
+                f"received {np.shape(latents)}"
+            )
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} contains NaN or infinite values")
+        return array
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if isinstance(x, tuple) and len(x) == 2 and y is None:
+            x, y = x
+        if y is not None and not hasattr(y, "element_spec"):
+            y = self._check_labels(y, name="y (labels)")
+        elif (
+            self.num_classes is not None
+            and isinstance(x, np.ndarray)
+            and y is None
+        ):
+            raise ValueError(
+                f"this GAN is conditional (num_classes={self.num_classes}): "
+                "fit needs integer labels as y; received y=None"
+            )
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        if not any(isinstance(c, TerminateOnNaNLosses) for c in callbacks):
+            callbacks.append(TerminateOnNaNLosses(["d_loss", "g_loss"]))
+        return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        if isinstance(x, dict):
+            x = dict(x)
+            x["latents"] = self._check_latents(x.get("latents"))
+            x["labels"] = self._check_labels(
+                x.get("labels"), count=len(x["latents"])
+            )
+        elif isinstance(x, list) and self.num_classes is not None:
+            latents = self._check_latents(x[0])
+            x = [latents, self._check_labels(x[1], count=len(latents))]
+        elif self.num_classes is not None:
+            raise ValueError(
+                "a conditional GAN predicts from {'latents': ..., 'labels': "
+                f"...}} or [latents, labels]; received {type(x).__name__}"
+            )
+        else:
+            x = self._check_latents(x, name="x (latents)")
+        return keras.Model.predict(self, x, *args, **kwargs)
+
+    def check_generate_inputs(self, inputs):
+        if inputs is None:
+            return None
+        return self._check_labels(inputs, name="inputs (labels)")
+
+    def generate(self, inputs=None, num_samples=None, seed=None, **kwargs):
+        """Generates images from latents `z ~ N(0, I)`.
+
+        Args:
+            inputs: class labels `(num_samples,)` ints in
+                `[0, num_classes)` for a conditional GAN, else `None`. A
+                conditional GAN given only `num_samples` cycles through the
+                classes (`0, 1, ..., num_classes - 1, 0, ...`).
+            num_samples: int >= 1 or `None` (the number of labels).
+            seed: int or `None`. Same seed, same images.
+            latents: `(num_samples, latent_dim)` or `None` to draw them.
+            batch_size, verbose: see `GenerativeModel.generate`.
+
+        Returns:
+            uint8 `(num_samples, height, width, channels)`.
+        """
+        if (
+            self.num_classes is not None
+            and inputs is None
+            and isinstance(num_samples, (int, np.integer))
+            and not isinstance(num_samples, bool)
+            and num_samples >= 1
+        ):
+            inputs = np.arange(num_samples) % self.num_classes
+        if kwargs.get("latents") is not None:
+            kwargs["latents"] = self._check_latents(kwargs["latents"])
+        return super().generate(inputs, num_samples, seed, **kwargs)
+
+    def generate_step(self, inputs, num_samples, seed, latents=None):
+        """Runs the generator on `latents` (drawn from `seed` if `None`)."""
+        if latents is None:
+            latents = keras.random.normal(
+                (num_samples, self.latent_dim), seed=seed
+            )
+        if self.num_classes is not None and inputs is None:
+            raise ValueError(
+                f"this GAN is conditional (num_classes={self.num_classes}): "
+                "pass labels as inputs"
+            )
+        generator_inputs = self._generator_inputs(
+            ops.convert_to_tensor(latents, "float32"),
+            None if inputs is None else ops.convert_to_tensor(inputs, "int32"),
+        )
+        return self.generator(generator_inputs, training=False)
