@@ -3,6 +3,7 @@
 Examples:
     kerasgen list
     kerasgen train vae --dataset fashion_mnist --epochs 10 --output-dir runs/vae
+    kerasgen train cgan --epochs 20 --output-dir runs/cgan
     kerasgen generate runs/vae/model.keras --num-samples 64 --output grid.png
     kerasgen generate vae_fashion_mnist --num-samples 64 --output grid.png
     kerasgen evaluate vae_fashion_mnist --dataset fashion_mnist
@@ -15,7 +16,13 @@ import sys
 
 TRAINABLE_MODELS = {
     "vae": "Variational autoencoder (Kingma & Welling 2013)",
+    "gan": "DCGAN, non-saturating loss (Radford et al. 2015)",
+    "cgan": "Class-conditional DCGAN with a projection discriminator "
+    "(Mirza & Osindero 2014; Miyato & Koyama 2018)",
+    "wgan_gp": "Wasserstein GAN with gradient penalty, 5 critic steps "
+    "(Gulrajani et al. 2017)",
 }
+GAN_MODELS = ("gan", "cgan", "wgan_gp")
 
 
 def _build_parser():
@@ -63,7 +70,11 @@ def _build_parser():
         "--batch-size", type=int, default=128, help="Default: 128."
     )
     train.add_argument(
-        "--learning-rate", type=float, default=1e-3, help="Adam. Default: 1e-3."
+        "--learning-rate",
+        type=float,
+        default=None,
+        help="Adam learning rate. Default: 1e-3 (vae), 2e-4 (gan, cgan), "
+        "1e-4 (wgan_gp).",
     )
     train.add_argument(
         "--output-dir",
@@ -79,8 +90,27 @@ def _build_parser():
     train.add_argument(
         "--latent-dim",
         type=int,
-        default=16,
-        help="VAE latent size. Default: 16.",
+        default=None,
+        help="Latent size. Default: 16 (vae), 128 (GANs).",
+    )
+    train.add_argument(
+        "--discriminator-steps",
+        type=int,
+        default=None,
+        help="GAN discriminator updates per generator update. Default: 1 "
+        "(gan, cgan), 5 (wgan_gp).",
+    )
+    train.add_argument(
+        "--gradient-penalty-weight",
+        type=float,
+        default=None,
+        help="GAN gradient penalty weight. Default: 10 (wgan_gp), 0 (others).",
+    )
+    train.add_argument(
+        "--r1-weight",
+        type=float,
+        default=0.0,
+        help="GAN R1 penalty weight on real images. Default: 0.",
     )
     train.add_argument(
         "--likelihood",
@@ -99,7 +129,7 @@ def _build_parser():
         type=float,
         default=None,
         help="EMA momentum of the weights (e.g. 0.999); samples and the saved "
-        "model use the EMA weights. Default: off.",
+        "model use the EMA weights (vae only). Default: off.",
     )
     train.add_argument(
         "--mixed-precision",
@@ -190,7 +220,7 @@ def load_model(path_or_name):
     return applications.load(path_or_name)
 
 
-def _dataset(args, split, shuffle, repeat=False):
+def _dataset(args, split, shuffle, repeat=False, with_labels=False):
     from kerasgen.data import image_dataset
 
     dataset = image_dataset(
@@ -200,8 +230,36 @@ def _dataset(args, split, shuffle, repeat=False):
         shuffle=shuffle,
         seed=getattr(args, "seed", None),
         cache=False,
+        with_labels=with_labels,
     )
     return dataset.repeat() if repeat else dataset
+
+
+def _build_gan(args, image_shape):
+    import kerasgen
+
+    num_classes = None
+    if args.model == "cgan":
+        num_classes = 10 if args.dataset == "fashion_mnist" else None
+        if num_classes is None:
+            import tensorflow_datasets as tfds
+
+            name = args.dataset.removeprefix("tfds:")
+            num_classes = tfds.builder(name).info.features["label"].num_classes
+    wasserstein = args.model == "wgan_gp"
+    discriminator_steps = args.discriminator_steps or (5 if wasserstein else 1)
+    if discriminator_steps < 1:
+        raise ValueError("--discriminator-steps must be >= 1")
+    return kerasgen.models.GAN(
+        latent_dim=args.latent_dim or 128,
+        num_classes=num_classes,
+        image_shape=image_shape,
+        loss="wasserstein" if wasserstein else "non_saturating",
+        gradient_penalty_weight=args.gradient_penalty_weight,
+        r1_weight=args.r1_weight,
+        discriminator_steps=discriminator_steps,
+        seed=args.seed,
+    )
 
 
 def _train(args):
@@ -219,29 +277,60 @@ def _train(args):
     with open(os.path.join(args.output_dir, "args.json"), "w") as f:
         json.dump(vars(args), f, indent=2)
 
+    is_gan = args.model in GAN_MODELS
+    if is_gan and args.ema is not None:
+        raise ValueError("--ema is supported for vae only")
+    if is_gan and args.validation_split:
+        raise ValueError(
+            "--validation-split is for likelihood models; measure a GAN with "
+            "`kerasgen evaluate MODEL --metrics fid,kid`"
+        )
     train_data = _dataset(
-        args, args.split, shuffle=True, repeat=args.steps_per_epoch is not None
+        args,
+        args.split,
+        shuffle=True,
+        repeat=args.steps_per_epoch is not None,
+        with_labels=args.model == "cgan",
     )
     validation_data = (
         _dataset(args, args.validation_split, shuffle=False)
         if args.validation_split
         else None
     )
-    image_shape = tuple(train_data.element_spec.shape[1:])
-    model = kerasgen.models.VAE(
-        image_shape=image_shape,
-        latent_dim=args.latent_dim,
-        likelihood=args.likelihood,
-        kl_weight=args.kl_weight,
-        seed=args.seed,
-    )
-    optimizer = keras.optimizers.Adam(
-        args.learning_rate,
-        use_ema=args.ema is not None,
-        ema_momentum=args.ema or 0.99,
-    )
+    image_spec = train_data.element_spec
+    if isinstance(image_spec, tuple):
+        image_spec = image_spec[0]
+    image_shape = tuple(image_spec.shape[1:])
     jit = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
-    model.compile(optimizer=optimizer, jit_compile=jit)
+    if is_gan:
+        model = _build_gan(args, image_shape)
+        learning_rate = args.learning_rate or (
+            1e-4 if args.model == "wgan_gp" else 2e-4
+        )
+        beta_1, beta_2 = (0.0, 0.9) if args.model == "wgan_gp" else (0.5, 0.999)
+        model.compile(
+            generator_optimizer=keras.optimizers.Adam(
+                learning_rate, beta_1=beta_1, beta_2=beta_2
+            ),
+            discriminator_optimizer=keras.optimizers.Adam(
+                learning_rate, beta_1=beta_1, beta_2=beta_2
+            ),
+            jit_compile=jit,
+        )
+    else:
+        model = kerasgen.models.VAE(
+            image_shape=image_shape,
+            latent_dim=args.latent_dim or 16,
+            likelihood=args.likelihood,
+            kl_weight=args.kl_weight,
+            seed=args.seed,
+        )
+        optimizer = keras.optimizers.Adam(
+            args.learning_rate or 1e-3,
+            use_ema=args.ema is not None,
+            ema_momentum=args.ema or 0.99,
+        )
+        model.compile(optimizer=optimizer, jit_compile=jit)
 
     callbacks = [
         keras.callbacks.BackupAndRestore(

@@ -163,3 +163,42 @@ def test_killed_training_resumes_from_its_backup(tmp_path):
     ]
     assert epochs[-1] == 3
     assert os.path.isfile(os.path.join(run, "model.keras"))
+
+
+@pytest.mark.parametrize("model", ["cgan", "wgan_gp"])
+def test_train_gans(tmp_path, model):
+    import keras
+
+    run = str(tmp_path / model)
+    code = cli.main(
+        [
+            "train",
+            model,
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "2",
+            "--batch-size",
+            "8",
+            "--latent-dim",
+            "8",
+            "--num-samples",
+            "10",
+            "--output-dir",
+            run,
+            "--verbose",
+            "0",
+        ]
+    )
+    assert code == 0
+    gan = keras.saving.load_model(os.path.join(run, "model.keras"))
+    steps = 5 if model == "wgan_gp" else 1
+    assert int(gan.generator_optimizer.iterations) == 2
+    assert int(gan.discriminator_optimizer.iterations) == 2 * steps
+    assert gan.num_classes == (10 if model == "cgan" else None)
+    assert gan.loss == (
+        "wasserstein" if model == "wgan_gp" else "non_saturating"
+    )
+    history = open(os.path.join(run, "history.csv")).read()
+    assert "d_loss" in history and "g_loss" in history
+    assert os.path.isfile(os.path.join(run, "samples", "samples_epoch_001.png"))
