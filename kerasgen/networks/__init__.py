@@ -2,3 +2,4 @@ from kerasgen.networks.conv_decoder import ConvDecoder
 from kerasgen.networks.conv_encoder import ConvEncoder
 from kerasgen.networks.dcgan_discriminator import DCGANDiscriminator
 from kerasgen.networks.dcgan_generator import DCGANGenerator
+from kerasgen.networks.fashion_mnist_classifier import FashionMNISTClassifier

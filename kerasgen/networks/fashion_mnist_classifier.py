@@ -1,0 +1,158 @@
+"""A small CNN classifier whose penultimate layer gives metric features."""
+
+import keras
+from keras import layers
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class FashionMNISTClassifier(keras.Model):
+    """A strided stem, convolution blocks, a dense feature layer, logits.
+
+    A feature network for the evaluation metrics on small grayscale images
+    (the `fmnist_features` application is this network trained on
+    Fashion-MNIST). Every convolution is followed by batch normalization and
+    a ReLU. The stem is a 5x5 convolution with stride 2 (`stem_filters`),
+    which keeps the full-resolution work small; each entry of `filters` is a
+    block of `convs_per_block` 3x3 convolutions and a 2x2 max pooling. The
+    last feature map is flattened into a dense layer of `feature_dim` units
+    (the `"features"` output, after its ReLU), then dropout and a dense layer
+    of `num_classes` logits. With the defaults a 28x28 image goes
+    28 -> 14 (stem) -> 7 -> 4 (blocks) -> 2048 values -> 128 features.
+
+    Args:
+        image_shape: tuple `(height, width, channels)`. Defaults to
+            `(28, 28, 1)`.
+        num_classes: int. Number of logits. Defaults to 10.
+        stem_filters: int. Filters of the stride-2 stem. Defaults to 32.
+        filters: tuple of int. Filters of each block. Defaults to
+            `(64, 128)`.
+        convs_per_block: int. 3x3 convolutions per block. Defaults to 1.
+        feature_dim: int. Size of the feature vector. Defaults to 128.
+        dropout_rate: float in `[0, 1)`. Dropout between the features and
+            the logits (training only). Defaults to 0.3.
+
+    Call arguments:
+        images: float tensor `(batch, height, width, channels)` in `[-1, 1]`.
+        training: bool. Dropout and batch statistics on or off.
+
+    Returns:
+        dict with `"features"` `(batch, feature_dim)` (non-negative, after
+        the ReLU) and `"logits"` `(batch, num_classes)`.
+
+    Example:
+    >>> classifier = FashionMNISTClassifier(
+    ...     (8, 8, 1), stem_filters=4, filters=(4,), feature_dim=6
+    ... )
+    >>> outputs = classifier(keras.ops.zeros((2, 8, 8, 1)))
+    >>> outputs["features"].shape, outputs["logits"].shape
+    ((2, 6), (2, 10))
+    """
+
+    def __init__(
+        self,
+        image_shape=(28, 28, 1),
+        num_classes=10,
+        stem_filters=32,
+        filters=(64, 128),
+        convs_per_block=1,
+        feature_dim=128,
+        dropout_rate=0.3,
+        **kwargs,
+    ):
+        image_shape = tuple(image_shape)
+        if len(image_shape) != 3 or not all(
+            isinstance(size, int) and size > 0 for size in image_shape
+        ):
+            raise ValueError(
+                "image_shape must be (height, width, channels) of positive "
+                f"ints; received {image_shape}"
+            )
+        filters = tuple(filters)
+        if not all(isinstance(value, int) and value > 0 for value in filters):
+            raise ValueError(
+                f"filters must be a tuple of positive ints; received {filters}"
+            )
+        for name, value in (
+            ("num_classes", num_classes),
+            ("stem_filters", stem_filters),
+            ("convs_per_block", convs_per_block),
+            ("feature_dim", feature_dim),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be an int; received {value!r}")
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1; received {value}")
+        if not 0.0 <= dropout_rate < 1.0:
+            raise ValueError(
+                f"dropout_rate must be in [0, 1); received {dropout_rate}"
+            )
+        dtype = kwargs.pop("dtype", None)
+
+        def conv_bn_relu(x, num_filters, kernel_size, strides, prefix):
+            x = layers.Conv2D(
+                num_filters,
+                kernel_size,
+                strides=strides,
+                padding="same",
+                use_bias=False,
+                name=prefix,
+                dtype=dtype,
+            )(x)
+            x = layers.BatchNormalization(name=f"{prefix}_bn", dtype=dtype)(x)
+            return layers.ReLU(name=f"{prefix}_relu", dtype=dtype)(x)
+
+        # === Functional model ===
+        images = keras.Input(shape=image_shape, name="images")
+        x = conv_bn_relu(images, stem_filters, 5, 2, "stem")
+        for block, num_filters in enumerate(filters):
+            for index in range(convs_per_block):
+                x = conv_bn_relu(
+                    x, num_filters, 3, 1, f"block_{block}_conv_{index}"
+                )
+            x = layers.MaxPooling2D(
+                2, padding="same", name=f"block_{block}_pool", dtype=dtype
+            )(x)
+        x = layers.Flatten(name="flatten", dtype=dtype)(x)
+        x = layers.Dense(
+            feature_dim, use_bias=False, name="feature_dense", dtype=dtype
+        )(x)
+        x = layers.BatchNormalization(name="feature_bn", dtype=dtype)(x)
+        features = layers.ReLU(name="features", dtype=dtype)(x)
+        x = features
+        if dropout_rate:
+            x = layers.Dropout(
+                dropout_rate, name="feature_dropout", dtype=dtype
+            )(x)
+        logits = layers.Dense(num_classes, name="logits", dtype=dtype)(x)
+        super().__init__(
+            inputs=images,
+            outputs={"features": features, "logits": logits},
+            dtype=dtype,
+            **kwargs,
+        )
+
+        # === Config ===
+        self.image_shape = image_shape
+        self.num_classes = num_classes
+        self.stem_filters = stem_filters
+        self.filters = filters
+        self.convs_per_block = convs_per_block
+        self.feature_dim = feature_dim
+        self.dropout_rate = dropout_rate
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "image_shape": self.image_shape,
+            "num_classes": self.num_classes,
+            "stem_filters": self.stem_filters,
+            "filters": self.filters,
+            "convs_per_block": self.convs_per_block,
+            "feature_dim": self.feature_dim,
+            "dropout_rate": self.dropout_rate,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
