@@ -9,5 +9,6 @@ finalize_variable_values(model.trainable_variables)` after `fit` to keep the
 EMA weights.
 """
 
+from kerasgen.callbacks.frechet_distance_callback import FrechetDistanceCallback
 from kerasgen.callbacks.sample_grid import SampleGrid
 from kerasgen.callbacks.terminate_on_nan_losses import TerminateOnNaNLosses
