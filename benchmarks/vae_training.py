@@ -15,13 +15,11 @@ float32 without XLA. Usage:
 """
 
 import argparse
-import json
-import os
-import platform
-import time
 
 import keras
-import numpy as np
+from benchmark_utils import prepare
+from benchmark_utils import time_rounds
+from benchmark_utils import write_result
 from keras import layers
 from keras import ops
 
@@ -99,22 +97,8 @@ def build_kerasgen():
     )
 
 
-def prepare(name, build, policy, jit, dataset):
-    """Builds and compiles one variant and runs its first (tracing) steps."""
-    keras.config.set_dtype_policy(policy)
-    keras.utils.set_random_seed(0)
-    model = build()
+def compile_adam(model, jit):
     model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit)
-    model.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)
-    keras.config.set_dtype_policy("float32")
-    variant = {"name": name, "dtype_policy": policy, "jit_compile": jit}
-    return variant, model
-
-
-def time_steps(model, dataset, steps):
-    start = time.perf_counter()
-    model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
-    return steps * BATCH_SIZE / (time.perf_counter() - start)
 
 
 def main():
@@ -145,37 +129,11 @@ def main():
         for jit in (0, 1)
     ]
     variants = [
-        prepare(name, build, policy, bool(jit), dataset)
+        prepare(name, build, compile_adam, policy, bool(jit), dataset)
         for name, build, policy, jit in specs
     ]
-    # Rounds interleave the variants so that machine noise hits all alike.
-    speeds = [[] for _ in variants]
-    for _ in range(args.rounds):
-        for index, (_, model) in enumerate(variants):
-            speeds[index].append(time_steps(model, dataset, args.steps))
-    runs = []
-    for (variant, _), values in zip(variants, speeds):
-        variant["images_per_second"] = round(float(np.median(values)), 1)
-        variant["images_per_second_rounds"] = [round(v, 1) for v in values]
-        variant["steps"] = args.steps
-        runs.append(variant)
-    baseline = runs[0]["images_per_second"]
-    for run in runs:
-        run["ratio_vs_keras_io_float32_no_jit"] = round(
-            run["images_per_second"] / baseline, 3
-        )
-    result = {
-        "benchmark": "vae_training",
-        "batch_size": BATCH_SIZE,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-        "runs": runs,
-    }
-    os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
-    with open(args.output, "w") as f:
-        json.dump(result, f, indent=2)
-    print(json.dumps(result, indent=2))
+    runs = time_rounds(variants, dataset, args.steps, args.rounds, BATCH_SIZE)
+    write_result("vae_training", BATCH_SIZE, runs, args.output)
 
 
 if __name__ == "__main__":
