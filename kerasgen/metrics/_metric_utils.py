@@ -72,13 +72,20 @@ def validate_features(
     return array
 
 
+# Names accepted wherever a metric takes a `feature_extractor`.
+FEATURE_EXTRACTOR_NAMES = ("inception_v3", "fmnist_features")
+
+
 def get_feature_extractor(identifier):
     """Resolves a metric's `feature_extractor` argument.
 
     Args:
         identifier: `None`, a `FeatureExtractor`, a `keras.Model` (wrapped
-            with default settings), `"inception_v3"` (ImageNet weights), or
-            a serialized `FeatureExtractor` config dict.
+            with default settings), a serialized `FeatureExtractor` config
+            dict, or a name from
+            `FEATURE_EXTRACTOR_NAMES`: `"inception_v3"` (ImageNet weights,
+            downloaded by Keras on first use) or `"fmnist_features"` (the
+            bundled Fashion-MNIST classifier, offline).
 
     Returns:
         A `FeatureExtractor` or `None`.
@@ -89,11 +96,14 @@ def get_feature_extractor(identifier):
         return FeatureExtractor(identifier)
     if identifier == "inception_v3":
         return FeatureExtractor.inception_v3()
+    if identifier == "fmnist_features":
+        return FeatureExtractor.fmnist_features()
     if isinstance(identifier, dict):
         return keras.saving.deserialize_keras_object(identifier)
     raise ValueError(
-        "feature_extractor must be None, a FeatureExtractor, a keras.Model "
-        f"or 'inception_v3'; received {identifier!r}"
+        "feature_extractor must be None, a FeatureExtractor, a keras.Model, "
+        f"a config dict or one of {list(FEATURE_EXTRACTOR_NAMES)}; received "
+        f"{identifier!r}"
     )
 
 

@@ -49,7 +49,8 @@ class FeatureExtractor:
     Note:
         `get_config()` stores the architecture of a generic `model`, not
         its weights: rebuild a trained extractor from its weights file (the
-        `inception_v3` constructor is rebuilt with its weights).
+        `inception_v3` and `fmnist_features` constructors are rebuilt with
+        their weights).
     """
 
     def __init__(
@@ -157,6 +158,53 @@ class FeatureExtractor:
         }
         return extractor
 
+    @classmethod
+    def fmnist_features(cls, preset="fmnist_features", batch_size=256):
+        """Fashion-MNIST classifier features (128) and class logits (10).
+
+        Loads the bundled `fmnist_features` application (a
+        `kerasgen.networks.FashionMNISTClassifier` trained on Fashion-MNIST;
+        see its model card, `kerasgen.applications.model_card(
+        "fmnist_features")`) offline, after checking the sha256 of its
+        weights. Images are 28x28 grayscale (other sizes are resized).
+        Numbers measured with it are comparable with each other, not with
+        InceptionV3 FID/IS values.
+
+        Args:
+            preset: str. The bundle name or a bundle folder. Defaults to
+                `"fmnist_features"`.
+            batch_size: int. Images per forward pass. Defaults to 256.
+
+        Returns:
+            A `FeatureExtractor` named `"fmnist_features_<first 8 hex digits
+            of the weights' sha256>"`, so that cached reference statistics
+            are never reused across retrained weights.
+        """
+        from kerasgen.networks import fashion_mnist_classifier  # noqa: F401
+        from kerasgen.utils import preset_utils
+
+        preset_dir = preset_utils.resolve_preset(preset)
+        model = preset_utils.load_preset(preset_dir)
+        if not isinstance(model, keras.Model):
+            raise ValueError(
+                f"preset must hold a keras.Model feature network; received "
+                f"{preset!r} holding a {type(model).__name__}"
+            )
+        digest = preset_utils.read_metadata(preset_dir)["weights_sha256"]
+        extractor = cls(
+            model,
+            input_size=None,
+            input_range=(-1.0, 1.0),
+            batch_size=batch_size,
+            name=f"fmnist_features_{digest[:8]}",
+        )
+        extractor._builder = {
+            "builder": "fmnist_features",
+            "preset": preset,
+            "batch_size": batch_size,
+        }
+        return extractor
+
     # ---- properties ---------------------------------------------------
 
     @property
@@ -250,8 +298,11 @@ class FeatureExtractor:
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        if config.pop("builder", None) == "inception_v3":
+        builder = config.pop("builder", None)
+        if builder == "inception_v3":
             return cls.inception_v3(**config)
+        if builder == "fmnist_features":
+            return cls.fmnist_features(**config)
         config["model"] = keras.saving.deserialize_keras_object(config["model"])
         return cls(**config)
 

@@ -68,7 +68,8 @@ class FrechetDistance(FeatureMetric):
 
     Args:
         feature_extractor: `FeatureExtractor`, `keras.Model`,
-            `"inception_v3"` or `None` (features passed directly). Defaults
+            `"inception_v3"`, `"fmnist_features"` or `None` (features
+            passed directly). Defaults
             to `None`.
         reference_statistics: `None`, a tuple `(mu, sigma)`, a dict with
             keys `"mu"` and `"sigma"`, or a path to an `.npz` file with

@@ -28,7 +28,8 @@ class InceptionScore(keras.metrics.Metric):
     Args:
         feature_extractor: `FeatureExtractor` with logits (e.g.
             `FeatureExtractor.inception_v3()`), a `keras.Model` returning
-            `[features, logits]`, `"inception_v3"`, or `None` (logits or
+            `[features, logits]`, `"inception_v3"`, `"fmnist_features"`
+            (10 Fashion-MNIST classes), or `None` (logits or
             probabilities passed directly). Defaults to `None`.
         num_splits: int. Number of splits. Defaults to 10.
         name: str. Metric name. Defaults to `"inception_score"`.

@@ -51,7 +51,8 @@ class KernelInceptionDistance(StoredFeatureMetric):
 
     Args:
         feature_extractor: `FeatureExtractor`, `keras.Model`,
-            `"inception_v3"` or `None` (features passed directly). Defaults
+            `"inception_v3"`, `"fmnist_features"` or `None` (features
+            passed directly). Defaults
             to `None`.
         num_subsets: int. Number of random subsets. Defaults to 100.
         subset_size: int. Samples per side in each subset; both sides need

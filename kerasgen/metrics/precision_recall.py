@@ -85,7 +85,8 @@ class PrecisionRecall(StoredFeatureMetric):
 
     Args:
         feature_extractor: `FeatureExtractor`, `keras.Model`,
-            `"inception_v3"` or `None` (features passed directly). Defaults
+            `"inception_v3"`, `"fmnist_features"` or `None` (features
+            passed directly). Defaults
             to `None`.
         nearest_k: int. Neighbour that sets each radius. Defaults to 3.
         row_batch_size: int. Rows of a distance block. Defaults to 1024.

@@ -44,6 +44,7 @@ class FashionMNISTClassifierTest(TestCase):
         model.compile(
             optimizer=keras.optimizers.SGD(0.1),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            jit_compile=False,
         )
         before = [w.numpy().copy() for w in classifier.trainable_weights]
         images = np.random.uniform(-1, 1, (16, 8, 8, 1)).astype("float32")
