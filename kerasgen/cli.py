@@ -7,6 +7,7 @@ Examples:
     kerasgen generate runs/vae/model.keras --num-samples 64 --output grid.png
     kerasgen generate vae_fashion_mnist --num-samples 64 --output grid.png
     kerasgen evaluate vae_fashion_mnist --dataset fashion_mnist
+    kerasgen evaluate vae_fashion_mnist --metrics fid,kid,is,pr
 """
 
 import argparse
@@ -185,7 +186,15 @@ def _build_parser():
 
     evaluate = commands.add_parser(
         "evaluate",
-        help="Evaluate a model (a likelihood model reports bits/dim).",
+        help="Evaluate a model: bits/dim (likelihood models) or sample "
+        "metrics (FID, KID, Inception Score, precision/recall).",
+        description="Evaluate a model on a dataset split. bits_per_dim runs "
+        "model.evaluate on the split (likelihood models). fid, kid, is and "
+        "pr compare NUM_SAMPLES images from model.generate with the split's "
+        "images in the feature space of --feature-extractor; conditional "
+        "models (num_classes not None) get class labels drawn from the "
+        "split's labels (or round robin). Reference statistics are cached "
+        "under $KERASGEN_CACHE_DIR (default ~/.cache/kerasgen).",
     )
     evaluate.add_argument(
         "model", help="A .keras file, a preset folder or an application name."
@@ -198,10 +207,42 @@ def _build_parser():
     )
     evaluate.add_argument("--split", default="test", help="Default: test.")
     evaluate.add_argument(
+        "--metrics",
+        default="bits_per_dim",
+        help="Comma-separated, from: "
+        + ", ".join(EVALUATE_METRICS)
+        + ". Default: bits_per_dim.",
+    )
+    evaluate.add_argument(
+        "--feature-extractor",
+        default="fmnist_features",
+        choices=["fmnist_features", "inception_v3"],
+        help="Feature network of fid, kid, is and pr: fmnist_features (the "
+        "bundled Fashion-MNIST classifier, offline; 28x28 grayscale) or "
+        "inception_v3 (ImageNet weights, downloaded by Keras on first use). "
+        "Default: fmnist_features.",
+    )
+    evaluate.add_argument(
+        "--num-samples",
+        type=int,
+        default=10000,
+        help="Generated images for fid, kid, is and pr. Default: 10000.",
+    )
+    evaluate.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="Seed of generate (and of the KID subsets). Default: 0.",
+    )
+    evaluate.add_argument(
         "--batch-size", type=int, default=256, help="Default: 256."
     )
     evaluate.add_argument(
-        "--output", default=None, help="Also write the metrics to this JSON."
+        "--output",
+        "--output-json",
+        dest="output",
+        default=None,
+        help="Also write the metrics to this JSON file.",
     )
     return parser
 
@@ -388,18 +429,212 @@ def _generate(args):
     return 0
 
 
+# Metrics of `kerasgen evaluate --metrics`.
+EVALUATE_METRICS = ("bits_per_dim", "fid", "kid", "is", "pr")
+
+
 def _evaluate(args):
+    names = _parse_metrics(args.metrics)
+    sample_metrics = [name for name in names if name != "bits_per_dim"]
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be >= 1; got {args.batch_size}")
+    if sample_metrics and args.num_samples < 2:
+        raise ValueError(
+            f"--num-samples must be >= 2 for {', '.join(sample_metrics)}; "
+            f"received {args.num_samples}"
+        )
     model = load_model(args.model)
-    if getattr(model, "compiled", False) is False:
-        model.compile()
-    data = _dataset(args, args.split, shuffle=False)
-    metrics = model.evaluate(data, return_dict=True, verbose=1)
-    metrics = {key: float(value) for key, value in metrics.items()}
+    if sample_metrics and not hasattr(model, "generate"):
+        raise ValueError(
+            f"--metrics {', '.join(sample_metrics)} needs a generative model "
+            f"with generate(); received {args.model!r}, a "
+            f"{type(model).__name__}"
+        )
+    metrics = {}
+    if "bits_per_dim" in names:
+        if getattr(model, "compiled", False) is False:
+            model.compile()
+        data = _dataset(args, args.split, shuffle=False)
+        results = model.evaluate(data, return_dict=True, verbose=1)
+        metrics.update({key: float(value) for key, value in results.items()})
+    if sample_metrics:
+        metrics.update(_sample_metrics(args, model, sample_metrics))
     print(json.dumps(metrics, indent=2, sort_keys=True))
     if args.output:
         with open(args.output, "w") as f:
             json.dump(metrics, f, indent=2, sort_keys=True)
     return 0
+
+
+def _parse_metrics(text):
+    names = [name.strip().lower() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in EVALUATE_METRICS]
+    if unknown or not names:
+        raise ValueError(
+            f"--metrics must be a comma-separated list of "
+            f"{', '.join(EVALUATE_METRICS)}; received {text!r} (unknown: "
+            f"{', '.join(unknown) or 'none given'})"
+        )
+    return list(dict.fromkeys(names))
+
+
+def _reference_split(args, with_labels):
+    """The split's images (float [-1, 1]) and labels (or None), in memory."""
+    import numpy as np
+
+    from kerasgen.data import image_dataset
+
+    # A folder has no splits: --split only applies to named datasets.
+    split = None if os.path.isdir(args.dataset) else args.split
+    data = image_dataset(
+        args.dataset,
+        split=split,
+        batch_size=1000,
+        shuffle=False,
+        cache=False,
+        with_labels=with_labels,
+    )
+    images, labels = [], []
+    for batch in data.as_numpy_iterator():
+        if with_labels:
+            batch, batch_labels = batch
+            labels.append(np.asarray(batch_labels).reshape(-1))
+        images.append(np.asarray(batch))
+    if not images:
+        raise ValueError(
+            f"--split {args.split!r} of --dataset {args.dataset!r} holds no "
+            "images"
+        )
+    return (
+        np.concatenate(images),
+        np.concatenate(labels) if with_labels else None,
+    )
+
+
+def _class_labels(model, split_labels, num_samples, seed):
+    """Labels for a conditional model: the split's, shuffled, or round robin."""
+    import numpy as np
+
+    if split_labels is not None and len(split_labels):
+        rng = np.random.default_rng(seed)
+        labels = np.resize(rng.permutation(split_labels), num_samples)
+    else:
+        labels = np.arange(num_samples) % int(model.num_classes)
+    return labels.astype("int32")
+
+
+def _sample_metrics(args, model, names):
+    """FID, KID, Inception Score and precision/recall of generated images.
+
+    The reference is the whole split: its Gaussian statistics (FID) are
+    cached per dataset, split and feature extractor when the dataset is a
+    name (not a folder); KID and precision/recall use its features, the
+    latter on a random subset of `num_samples` real images (the metric
+    assumes equal numbers of real and generated samples).
+    """
+    import numpy as np
+
+    from kerasgen import metrics as kg_metrics
+    from kerasgen.metrics._metric_utils import get_feature_extractor
+
+    conditional = getattr(model, "num_classes", None) is not None
+    extractor = get_feature_extractor(args.feature_extractor)
+    split = {}
+
+    def split_images():
+        if "images" not in split:
+            try:
+                split["images"], split["labels"] = _reference_split(
+                    args, with_labels=conditional
+                )
+            except ValueError:
+                if not conditional:
+                    raise
+                # A dataset without labels: round-robin classes.
+                split["images"], split["labels"] = _reference_split(
+                    args, with_labels=False
+                )
+        return split["images"]
+
+    try:  # a dataset name and split that can key the cache
+        cache_path = kg_metrics.reference_statistics_path(
+            args.dataset, args.split, extractor.name
+        )
+    except ValueError:  # a folder or a split slice: in memory only
+        cache_path = None
+    reference_features = None
+    if "kid" in names or "pr" in names:
+        reference_features = extractor.features(split_images())
+    statistics = None
+    if "fid" in names:
+        if cache_path is not None and reference_features is None:
+            statistics = kg_metrics.cached_reference_statistics(
+                args.dataset, args.split, extractor, split_images
+            )
+        else:
+            if reference_features is None:
+                reference_features = extractor.features(split_images())
+            statistics = kg_metrics.compute_statistics(reference_features)
+            if cache_path is not None and not os.path.exists(cache_path):
+                kg_metrics.save_reference_statistics(
+                    cache_path,
+                    *statistics,
+                    num_samples=len(reference_features),
+                )
+
+    labels = None
+    if conditional:
+        split_images()
+        labels = _class_labels(
+            model, split["labels"], args.num_samples, args.seed
+        )
+    images = model.generate(
+        labels,
+        num_samples=args.num_samples,
+        seed=args.seed,
+        batch_size=args.batch_size,
+    )
+    fake = extractor.extract(images)
+    results = {
+        "num_samples": int(args.num_samples),
+        "feature_extractor": extractor.name,
+    }
+    if "fid" in names:
+        fid = kg_metrics.FrechetDistance(
+            extractor, reference_statistics=statistics
+        )
+        fid.update_state(fake_features=fake["features"])
+        results["fid"] = float(fid.result())
+    if "kid" in names:
+        kid = kg_metrics.KernelInceptionDistance(
+            extractor,
+            subset_size=min(1000, args.num_samples, len(reference_features)),
+            seed=args.seed,
+        )
+        kid.set_reference_features(reference_features)
+        kid.update_state(fake_features=fake["features"])
+        results["kid"] = float(kid.result())
+        results["kid_std"] = kid.std()
+    if "is" in names:
+        if fake["logits"] is None:
+            raise ValueError(
+                "--metrics is needs a feature extractor with class logits; "
+                f"received --feature-extractor {args.feature_extractor}"
+            )
+        score = kg_metrics.InceptionScore(num_splits=10)
+        score.update_state(logits=fake["logits"])
+        results["inception_score"] = float(score.result())
+        results["inception_score_std"] = score.std()
+    if "pr" in names:
+        rng = np.random.default_rng(args.seed)
+        count = min(args.num_samples, len(reference_features))
+        subset = rng.choice(len(reference_features), count, replace=False)
+        precision_recall = kg_metrics.PrecisionRecall(extractor, nearest_k=3)
+        precision_recall.set_reference_features(reference_features[subset])
+        precision_recall.update_state(fake_features=fake["features"])
+        results["precision"] = precision_recall.precision()
+        results["recall"] = precision_recall.recall()
+    return results
 
 
 def _list(args):

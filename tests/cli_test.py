@@ -202,3 +202,127 @@ def test_train_gans(tmp_path, model):
     history = open(os.path.join(run, "history.csv")).read()
     assert "d_loss" in history and "g_loss" in history
     assert os.path.isfile(os.path.join(run, "samples", "samples_epoch_001.png"))
+
+
+@pytest.fixture
+def tiny_vae_file(tmp_path, monkeypatch):
+    from kerasgen.testing.tiny_models import tiny_vae
+
+    monkeypatch.setenv("KERASGEN_CACHE_DIR", str(tmp_path / "cache"))
+    path = str(tmp_path / "tiny.keras")
+    tiny_vae(image_shape=(28, 28, 1)).save(path)
+    return path
+
+
+def _image_folder(root, per_class=20, classes=True):
+    """Fashion-MNIST test images as PNGs, one subfolder per class."""
+    from kerasgen.datasets import fashion_mnist
+
+    _, (images, labels) = fashion_mnist.load_data()
+    for label in range(10):
+        folder = os.path.join(root, f"class_{label}" if classes else "")
+        os.makedirs(folder, exist_ok=True)
+        indices = np.flatnonzero(labels == label)[:per_class]
+        for index in indices:
+            path = os.path.join(folder, f"{label}_{index}.png")
+            Image.fromarray(images[index]).save(path)
+    return str(root)
+
+
+def test_evaluate_sample_metrics(tiny_vae_file, tmp_path, capsys):
+    output = str(tmp_path / "metrics.json")
+    folder = _image_folder(tmp_path / "images")
+    code = cli.main(
+        [
+            "evaluate",
+            tiny_vae_file,
+            "--dataset",
+            folder,
+            "--metrics",
+            "fid,kid,is,pr",
+            "--num-samples",
+            "40",
+            "--seed",
+            "1",
+            "--output-json",
+            output,
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    metrics = json.load(open(output))
+    assert json.loads(capsys.readouterr().out) == metrics
+    assert metrics["num_samples"] == 40
+    assert metrics["feature_extractor"].startswith("fmnist_features_")
+    assert metrics["fid"] > 0.0 and np.isfinite(metrics["kid"])
+    assert 1.0 <= metrics["inception_score"] <= 10.0
+    assert 0.0 <= metrics["precision"] <= 1.0
+    assert 0.0 <= metrics["recall"] <= 1.0
+    assert "bits_per_dim" not in metrics
+    # A folder has no cache key: nothing was cached.
+    assert not os.path.exists(tmp_path / "cache")
+
+
+def test_evaluate_fid_on_fashion_mnist_caches_the_reference(
+    tiny_vae_file, tmp_path, capsys
+):
+    args = ["evaluate", tiny_vae_file, "--metrics", "fid", "--seed", "1"]
+    assert cli.main(args + ["--num-samples", "40"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    cached = os.listdir(tmp_path / "cache" / "reference_statistics")
+    assert cached == [f"fashion_mnist_test_{first['feature_extractor']}.npz"]
+    assert cli.main(args + ["--num-samples", "40"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["fid"] == pytest.approx(first["fid"], rel=1e-9)
+    assert second["fid"] > 0.0
+
+
+def test_evaluate_rejects_unknown_metrics(tiny_vae_file, capsys):
+    code = cli.main(["evaluate", tiny_vae_file, "--metrics", "fid,lpips"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "lpips" in err
+    for name in cli.EVALUATE_METRICS:
+        assert name in err
+
+
+class _ConditionalModel:
+    """Class k is a uniform image of gray level 25 k."""
+
+    num_classes = 10
+
+    def __init__(self):
+        self.labels = None
+
+    def generate(self, inputs=None, num_samples=None, seed=None, **kwargs):
+        self.labels = np.asarray(inputs)
+        gray = (25 * self.labels).astype("uint8")
+        return np.broadcast_to(
+            gray[:, None, None, None], (num_samples, 28, 28, 1)
+        ).copy()
+
+
+@pytest.mark.parametrize("classes", [True, False])
+def test_evaluate_conditional_model_gets_balanced_labels(
+    tmp_path, monkeypatch, capsys, classes
+):
+    model = _ConditionalModel()
+    monkeypatch.setattr(cli, "load_model", lambda name: model)
+    folder = _image_folder(tmp_path / "images", per_class=5, classes=classes)
+    code = cli.main(
+        [
+            "evaluate",
+            "conditional",
+            "--dataset",
+            folder,
+            "--metrics",
+            "fid,pr",
+            "--num-samples",
+            "100",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert model.labels.shape == (100,) and model.labels.dtype == np.int32
+    # From the folder's 10 classes of 5 images, or round robin without
+    # class folders: 10 of each class either way.
+    np.testing.assert_array_equal(np.bincount(model.labels), [10] * 10)
+    assert np.isfinite(json.loads(capsys.readouterr().out)["fid"])
