@@ -6,14 +6,16 @@ from keras import layers
 
 @keras.saving.register_keras_serializable(package="kerasgen")
 class FashionMNISTClassifier(keras.Model):
-    """A strided stem, convolution blocks, a dense feature layer, logits.
+    """A stem, convolution blocks, a dense feature layer and class logits.
 
     A feature network for the evaluation metrics on small grayscale images
     (the `fmnist_features` application is this network trained on
     Fashion-MNIST). Every convolution is followed by batch normalization and
-    a ReLU. The stem is a 5x5 convolution with stride 2 (`stem_filters`),
-    which keeps the full-resolution work small; each entry of `filters` is a
-    block of `convs_per_block` 3x3 convolutions and a 2x2 max pooling. The
+    a ReLU. The stem halves the image side: a `stem_kernel_size`
+    convolution (`stem_filters`) with stride 2, or with stride 1 followed by
+    a 2x2 max pooling (`stem_strides=1`: more work at full resolution, more
+    detail kept). Each entry of `filters` is a block of `convs_per_block`
+    3x3 convolutions and a 2x2 max pooling. The
     last feature map is flattened into a dense layer of `feature_dim` units
     (the `"features"` output, after its ReLU), then dropout and a dense layer
     of `num_classes` logits. With the defaults a 28x28 image goes
@@ -23,7 +25,12 @@ class FashionMNISTClassifier(keras.Model):
         image_shape: tuple `(height, width, channels)`. Defaults to
             `(28, 28, 1)`.
         num_classes: int. Number of logits. Defaults to 10.
-        stem_filters: int. Filters of the stride-2 stem. Defaults to 32.
+        stem_filters: int. Filters of the stem convolution. Defaults to
+            32.
+        stem_kernel_size: int. Kernel size of the stem convolution.
+            Defaults to 3.
+        stem_strides: int, 1 or 2. Stride of the stem convolution; 1 adds a
+            2x2 max pooling after it. Defaults to 1.
         filters: tuple of int. Filters of each block. Defaults to
             `(64, 128)`.
         convs_per_block: int. 3x3 convolutions per block. Defaults to 1.
@@ -53,6 +60,8 @@ class FashionMNISTClassifier(keras.Model):
         image_shape=(28, 28, 1),
         num_classes=10,
         stem_filters=32,
+        stem_kernel_size=3,
+        stem_strides=1,
         filters=(64, 128),
         convs_per_block=1,
         feature_dim=128,
@@ -75,6 +84,7 @@ class FashionMNISTClassifier(keras.Model):
         for name, value in (
             ("num_classes", num_classes),
             ("stem_filters", stem_filters),
+            ("stem_kernel_size", stem_kernel_size),
             ("convs_per_block", convs_per_block),
             ("feature_dim", feature_dim),
         ):
@@ -82,6 +92,10 @@ class FashionMNISTClassifier(keras.Model):
                 raise ValueError(f"{name} must be an int; received {value!r}")
             if value < 1:
                 raise ValueError(f"{name} must be >= 1; received {value}")
+        if stem_strides not in (1, 2) or isinstance(stem_strides, bool):
+            raise ValueError(
+                f"stem_strides must be 1 or 2; received {stem_strides!r}"
+            )
         if not 0.0 <= dropout_rate < 1.0:
             raise ValueError(
                 f"dropout_rate must be in [0, 1); received {dropout_rate}"
@@ -103,7 +117,13 @@ class FashionMNISTClassifier(keras.Model):
 
         # === Functional model ===
         images = keras.Input(shape=image_shape, name="images")
-        x = conv_bn_relu(images, stem_filters, 5, 2, "stem")
+        x = conv_bn_relu(
+            images, stem_filters, stem_kernel_size, stem_strides, "stem"
+        )
+        if stem_strides == 1:
+            x = layers.MaxPooling2D(
+                2, padding="same", name="stem_pool", dtype=dtype
+            )(x)
         for block, num_filters in enumerate(filters):
             for index in range(convs_per_block):
                 x = conv_bn_relu(
@@ -135,6 +155,8 @@ class FashionMNISTClassifier(keras.Model):
         self.image_shape = image_shape
         self.num_classes = num_classes
         self.stem_filters = stem_filters
+        self.stem_kernel_size = stem_kernel_size
+        self.stem_strides = stem_strides
         self.filters = filters
         self.convs_per_block = convs_per_block
         self.feature_dim = feature_dim
@@ -147,6 +169,8 @@ class FashionMNISTClassifier(keras.Model):
             "image_shape": self.image_shape,
             "num_classes": self.num_classes,
             "stem_filters": self.stem_filters,
+            "stem_kernel_size": self.stem_kernel_size,
+            "stem_strides": self.stem_strides,
             "filters": self.filters,
             "convs_per_block": self.convs_per_block,
             "feature_dim": self.feature_dim,

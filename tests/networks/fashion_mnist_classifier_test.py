@@ -38,8 +38,12 @@ class FashionMNISTClassifierTest(TestCase):
         self.assertAllClose(restored(images)["logits"], outputs["logits"])
 
     def test_trains_every_weight_through_the_logits(self):
+        # 16x16 so that every ReLU and pooling stays non-linear: with 1x1
+        # maps before the flatten, a beta feeding the feature batch norm
+        # only shifts all samples alike and gets no gradient.
         keras.utils.set_random_seed(0)
-        classifier = FashionMNISTClassifier(**TINY)
+        kwargs = {**TINY, "image_shape": (16, 16, 1)}
+        classifier = FashionMNISTClassifier(**kwargs)
         model = keras.Model(classifier.input, classifier.output["logits"])
         model.compile(
             optimizer=keras.optimizers.SGD(0.1),
@@ -47,7 +51,7 @@ class FashionMNISTClassifierTest(TestCase):
             jit_compile=False,
         )
         before = [w.numpy().copy() for w in classifier.trainable_weights]
-        images = np.random.uniform(-1, 1, (16, 8, 8, 1)).astype("float32")
+        images = np.random.uniform(-1, 1, (16, 16, 16, 1)).astype("float32")
         labels = np.arange(16) % 3
         logs = model.fit(images, labels, batch_size=16, verbose=0).history
         self.assertTrue(np.isfinite(logs["loss"][0]))
@@ -81,6 +85,7 @@ class FashionMNISTClassifierTest(TestCase):
         for kwargs, match in (
             ({"filters": (4, 0)}, "filters must be a tuple of positive"),
             ({"stem_filters": 0}, "stem_filters must be >= 1"),
+            ({"stem_strides": 3}, "stem_strides must be 1 or 2"),
             ({"feature_dim": 0}, "feature_dim must be >= 1"),
             ({"convs_per_block": 1.5}, "convs_per_block must be an int"),
             ({"dropout_rate": 1.0}, r"dropout_rate must be in \[0, 1\)"),
@@ -94,6 +99,10 @@ class FashionMNISTClassifierTest(TestCase):
         outputs = classifier.output
         self.assertEqual(tuple(outputs["features"].shape), (None, 128))
         self.assertEqual(tuple(outputs["logits"].shape), (None, 10))
-        # 28 -> 14 (stem) -> 7 -> 4: 4 * 4 * 128 flattened values.
+        # 28 -> 14 (stem and pooling) -> 7 -> 4: 4 * 4 * 128 values.
         flatten = classifier.get_layer("flatten").output
+        self.assertEqual(tuple(flatten.shape), (None, 2048))
+        strided = FashionMNISTClassifier(stem_strides=2, stem_kernel_size=5)
+        self.assertNotIn("stem_pool", [layer.name for layer in strided.layers])
+        flatten = strided.get_layer("flatten").output
         self.assertEqual(tuple(flatten.shape), (None, 2048))
