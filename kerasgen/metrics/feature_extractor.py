@@ -263,9 +263,12 @@ class FeatureExtractor:
             if channels == 1 and wanted == 3:
                 images = np.repeat(images, 3, axis=-1)
             else:
+                allowed = (
+                    "1 channel" if wanted == 1 else f"1 or {wanted} channels"
+                )
                 raise ValueError(
-                    f"images must have 1 or {wanted} channels for feature "
-                    f"extractor {self.name!r}; received shape {images.shape}"
+                    f"images must have {allowed} for feature extractor "
+                    f"{self.name!r}; received shape {images.shape}"
                 )
         features, logits = [], []
         for start in range(0, images.shape[0], self.batch_size):

@@ -31,12 +31,13 @@ def test_wheel_contains_the_bundles(tmp_path):
     )
     (wheel,) = [p for p in os.listdir(tmp_path) if p.endswith(".whl")]
     names = set(zipfile.ZipFile(tmp_path / wheel).namelist())
-    bundle = "kerasgen/applications/bundles/vae_fashion_mnist/"
-    for name in (
-        "config.json",
-        "model.weights.h5",
-        "metadata.json",
-        "README.md",
-    ):
-        assert bundle + name in names, name
+    for bundle in ("vae_fashion_mnist", "fmnist_features"):
+        for name in (
+            "config.json",
+            "model.weights.h5",
+            "metadata.json",
+            "README.md",
+        ):
+            path = f"kerasgen/applications/bundles/{bundle}/{name}"
+            assert path in names, path
     assert any(n.endswith("entry_points.txt") for n in names)

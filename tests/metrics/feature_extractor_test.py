@@ -99,3 +99,13 @@ def test_inception_v3_plumbing_without_downloads():
         "include_top": True,
         "batch_size": 2,
     }
+
+
+def test_names_resolve_and_unknown_names_are_listed():
+    from kerasgen.metrics._metric_utils import get_feature_extractor
+
+    extractor = get_feature_extractor("fmnist_features")  # bundled, offline
+    assert extractor.name.startswith("fmnist_features_")
+    assert (extractor.feature_dim, extractor.num_classes) == (128, 10)
+    with pytest.raises(ValueError, match="'inception_v3', 'fmnist_features'"):
+        get_feature_extractor("fmnist")
