@@ -419,6 +419,11 @@ def _generate(args):
     from kerasgen.utils import save_image_grid
 
     model = load_model(args.model)
+    if not _is_generative(model):
+        raise ValueError(
+            f"model {args.model!r} is a {type(model).__name__}, which does not "
+            "generate images; expected a generative model (see `kerasgen list`)"
+        )
     images = model.generate(
         num_samples=args.num_samples, seed=args.seed, batch_size=args.batch_size
     )
@@ -444,7 +449,7 @@ def _evaluate(args):
             f"received {args.num_samples}"
         )
     model = load_model(args.model)
-    if sample_metrics and not hasattr(model, "generate"):
+    if sample_metrics and not _is_generative(model):
         raise ValueError(
             f"--metrics {', '.join(sample_metrics)} needs a generative model "
             f"with generate(); received {args.model!r}, a "
@@ -637,22 +642,37 @@ def _sample_metrics(args, model, names):
     return results
 
 
+def _is_generative(model_or_class):
+    from kerasgen.models.generative_model import GenerativeModel
+
+    if isinstance(model_or_class, type):
+        return issubclass(model_or_class, GenerativeModel)
+    return isinstance(model_or_class, GenerativeModel)
+
+
 def _list(args):
     del args
+    import keras
+
     from kerasgen import applications
 
     print("Trainable models (kerasgen train MODEL):")
     for name, description in sorted(TRAINABLE_MODELS.items()):
         print(f"  {name:24s} {description}")
-    print("Pretrained applications (kerasgen generate NAME):")
+    generative, other = [], []
     for name, metadata in applications.list_applications().items():
+        class_name = metadata.get("class_name")
+        cls = keras.saving.get_registered_object(f"kerasgen>{class_name}")
         summary = ", ".join(
             f"{k}={v}" for k, v in metadata.get("metrics", {}).items()
         )
-        print(
-            f"  {name:24s} {metadata.get('class_name')} on "
-            f"{metadata.get('dataset')} {summary}"
-        )
+        line = f"  {name:24s} {class_name} on {metadata.get('dataset')} {summary}"
+        (generative if cls and _is_generative(cls) else other).append(line)
+    print("Pretrained applications (kerasgen generate|evaluate NAME):")
+    print("\n".join(generative))
+    if other:
+        print("Other pretrained networks (kerasgen.applications.load(NAME)):")
+        print("\n".join(other))
     return 0
 
 

@@ -29,7 +29,20 @@ def test_help_explains_every_option(capsys):
 def test_list_shows_models_and_applications(capsys):
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "vae" in out and "vae_fashion_mnist" in out
+    generative, other = out.split("Other pretrained networks")
+    assert "vae" in generative and "vae_fashion_mnist" in generative
+    # The feature network is listed, but not among the models that generate.
+    assert "fmnist_features" in other and "fmnist_features" not in generative
+
+
+def test_generate_refuses_a_network_that_does_not_generate(capsys, tmp_path):
+    code = cli.main(
+        ["generate", "fmnist_features", "--output", str(tmp_path / "g.png")]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "FashionMNISTClassifier" in err and "generative" in err
+    assert not (tmp_path / "g.png").exists()
 
 
 def test_unknown_model_is_an_error_listing_presets(capsys, tmp_path):
