@@ -69,7 +69,7 @@ def measure(model_path, bundle_dir):
         "fid_untrained": round(fid_untrained, 2),
         "kid_untrained": round(kid_untrained, 4),
         "num_samples": NUM_SAMPLES,
-        "feature_extractor": "fmnist_features",
+        "feature_extractor": extractor.name,
         "reference": "fashion_mnist test split (10,000 images)",
     }
     if labels is not None:

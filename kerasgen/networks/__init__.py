@@ -3,3 +3,6 @@ from kerasgen.networks.conv_encoder import ConvEncoder
 from kerasgen.networks.dcgan_discriminator import DCGANDiscriminator
 from kerasgen.networks.dcgan_generator import DCGANGenerator
 from kerasgen.networks.fashion_mnist_classifier import FashionMNISTClassifier
+from kerasgen.networks.patch_gan_discriminator import PatchGANDiscriminator
+from kerasgen.networks.residual_decoder import ResidualDecoder
+from kerasgen.networks.residual_encoder import ResidualEncoder
