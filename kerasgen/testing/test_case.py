@@ -115,6 +115,124 @@ class TestCase(parameterized.TestCase):
                     self.assertEqual(weight.dtype, "float32")
 
     # ------------------------------------------------------------------
+    # Quantizers
+    # ------------------------------------------------------------------
+    def run_quantizer_test(self, quantizer, latents, atol=1e-5):
+        """The quantizer contract (ARCHITECTURE.md sections 2 and 5).
+
+        Output keys, shapes and dtypes; ids int32 in `[0, codebook_size)`;
+        per-example loss `(batch,)`; perplexity in `[1, codebook_size]` and
+        usage in `(0, 1]`; `indices_to_codes(indices) == quantized` at
+        inference; the gradient of a loss on `quantized` (training call)
+        w.r.t. the latents is non-zero and finite; config round trip
+        through JSON; a tiny functional model holding the quantizer saved
+        as `.keras` and loaded with `safe_mode=True` gives the same outputs
+        and every weight (trainable or not, e.g. EMA statistics) the same
+        value; a wrong last dimension and out-of-range ids raise
+        `ValueError`.
+
+        Args:
+            quantizer: a quantizer instance (it is trained by one call).
+            latents: float NumPy array `(batch, ..., input_dim)`; the
+                last dimension is what the quantizer takes (`codebook_dim`,
+                or `codebook_size` logits for a `GumbelQuantizer`).
+            atol: float. Tolerance of the codes comparison.
+
+        Returns:
+            The outputs of the inference call on `latents`.
+        """
+        import tensorflow as tf
+
+        latents = np.asarray(latents, "float32")
+        batch = latents.shape[0]
+        codebook_size = quantizer.codebook_size
+
+        # A training call: straight-through gradient w.r.t. the latents.
+        latents_variable = tf.Variable(latents)
+        weights = np.random.default_rng(0).normal(
+            size=latents.shape[:-1] + (quantizer.codebook_dim,)
+        )
+        with tf.GradientTape() as tape:
+            outputs = quantizer(latents_variable, training=True)
+            objective = ops.sum(
+                ops.cast(outputs["quantized"], "float32")
+                * ops.convert_to_tensor(weights, "float32")
+            )
+        gradient = ops.convert_to_numpy(
+            tape.gradient(objective, latents_variable)
+        )
+        self.assertTrue(np.all(np.isfinite(gradient)), "non-finite gradient")
+        self.assertGreater(np.abs(gradient).max(), 0.0, "zero gradient")
+
+        # An inference call: keys, shapes, dtypes, ranges, codes.
+        outputs = quantizer(latents, training=False)
+        self.assertEqual(
+            set(outputs),
+            {"quantized", "indices", "loss", "perplexity", "usage"},
+        )
+        quantized = ops.convert_to_numpy(outputs["quantized"])
+        indices = ops.convert_to_numpy(outputs["indices"])
+        loss = ops.convert_to_numpy(outputs["loss"])
+        self.assertEqual(
+            quantized.shape, latents.shape[:-1] + (quantizer.codebook_dim,)
+        )
+        self.assertEqual(indices.shape[: latents.ndim - 1], latents.shape[:-1])
+        self.assertEqual(indices.dtype, np.int32)
+        self.assertGreaterEqual(indices.min(), 0)
+        self.assertLess(indices.max(), codebook_size)
+        self.assertEqual(loss.shape, (batch,))
+        self.assertTrue(np.all(np.isfinite(loss)))
+        self.assertTrue(np.all(np.isfinite(quantized)))
+        perplexity = float(outputs["perplexity"])
+        usage = float(outputs["usage"])
+        self.assertBetween(perplexity, 1.0 - 1e-4, codebook_size + 1e-3)
+        self.assertBetween(usage, 1e-9, 1.0)
+        self.assertAllClose(
+            quantizer.indices_to_codes(outputs["indices"]),
+            quantized,
+            atol=atol,
+            rtol=atol,
+            msg="indices_to_codes(indices) != quantized",
+        )
+
+        # Bad inputs.
+        wrong = np.concatenate([latents, latents[..., :1]], axis=-1)
+        with self.assertRaisesRegex(ValueError, "latents"):
+            quantizer(wrong)
+        for bad in (-1, codebook_size):
+            with self.assertRaisesRegex(ValueError, "indices"):
+                quantizer.indices_to_codes(np.full_like(indices, bad))
+
+        # Config round trip through JSON.
+        cls = type(quantizer)
+        config = json.loads(json.dumps(quantizer.get_config()))
+        restored = cls.from_config(config)
+        self.assertEqual(json.loads(json.dumps(restored.get_config())), config)
+
+        # .keras round trip of a tiny functional model: same outputs, same
+        # weights (EMA statistics and other non-trainable state included).
+        inputs = keras.Input(latents.shape[1:])
+        model_outputs = quantizer(inputs)
+        model = keras.Model(
+            inputs,
+            {
+                key: model_outputs[key]
+                for key in ("quantized", "indices", "loss")
+            },
+        )
+        path = os.path.join(self.get_temp_dir(), "quantizer.keras")
+        model.save(path)
+        loaded = keras.saving.load_model(path, safe_mode=True)
+        expected = model(latents)
+        reloaded = loaded(latents)
+        for key in expected:
+            self.assertAllClose(reloaded[key], expected[key], msg=key)
+        self.assertEqual(len(loaded.weights), len(model.weights))
+        for original, copy in zip(model.weights, loaded.weights):
+            self.assertAllClose(copy, original, msg=original.path)
+        return outputs
+
+    # ------------------------------------------------------------------
     # Generative models
     # ------------------------------------------------------------------
     def run_generative_model_test(

@@ -1,0 +1,9 @@
+"""Quantizers: continuous latents to codebook ids and back.
+
+Every quantizer is a `keras.layers.Layer` whose `call(latents, training)`
+returns `{"quantized", "indices", "loss", "perplexity", "usage"}`, with
+`indices_to_codes(indices)`, `codebook_size` and `codebook_dim`
+(ARCHITECTURE.md section 2).
+"""
+
+from kerasgen.quantizers.vector_quantizer import VectorQuantizer
