@@ -10,5 +10,8 @@ EMA weights.
 """
 
 from kerasgen.callbacks.frechet_distance_callback import FrechetDistanceCallback
+from kerasgen.callbacks.gumbel_temperature_schedule import (
+    GumbelTemperatureSchedule,
+)
 from kerasgen.callbacks.sample_grid import SampleGrid
 from kerasgen.callbacks.terminate_on_nan_losses import TerminateOnNaNLosses

@@ -6,4 +6,9 @@ returns `{"quantized", "indices", "loss", "perplexity", "usage"}`, with
 (ARCHITECTURE.md section 2).
 """
 
+from kerasgen.quantizers.finite_scalar_quantizer import FiniteScalarQuantizer
+from kerasgen.quantizers.gumbel_quantizer import GumbelQuantizer
+from kerasgen.quantizers.residual_vector_quantizer import (
+    ResidualVectorQuantizer,
+)
 from kerasgen.quantizers.vector_quantizer import VectorQuantizer

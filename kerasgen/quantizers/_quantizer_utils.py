@@ -90,6 +90,41 @@ def code_statistics(code_fraction):
     return perplexity, usage
 
 
+def add_batch_code_fraction(layer, codebook_size):
+    """Adds `layer.batch_code_fraction`, the last training batch's usage.
+
+    A non-trainable `(codebook_size,)` variable with `aggregation="mean"`:
+    assigned each replica's fraction of vectors per code in a training
+    call, it holds (on equal shards) the global batch's fraction, from which
+    the logged perplexity and usage are computed, so that they are the same
+    under a `MirroredStrategy` as on one device.
+    """
+    layer.batch_code_fraction = layer.add_weight(
+        name="batch_code_fraction",
+        shape=(codebook_size,),
+        initializer="zeros",
+        trainable=False,
+        aggregation="mean",
+        autocast=False,
+    )
+
+
+def batch_code_fraction(layer, flat_indices, training):
+    """Fraction of the batch's ids per code; replica mean in training."""
+    counts = ops.segment_sum(
+        ops.ones_like(flat_indices, dtype="float32"),
+        flat_indices,
+        num_segments=layer.codebook_size,
+    )
+    fraction = counts / ops.cast(ops.shape(flat_indices)[0], "float32")
+    if training:
+        layer.batch_code_fraction.assign(fraction)
+        fraction = ops.convert_to_tensor(layer.batch_code_fraction)
+    return fraction
+
+
 def per_example_mean(values):
     """Mean over every axis but the first: `(batch, ...) -> (batch,)`."""
+    if len(values.shape) == 1:
+        return values
     return ops.mean(values, axis=tuple(range(1, len(values.shape))))
