@@ -55,7 +55,7 @@ class FiniteScalarQuantizer(layers.Layer):
     >>> quantizer.codebook_size, quantizer.codebook_dim
     (1000, 4)
     >>> outputs = quantizer(keras.random.normal((2, 3, 3, 4), seed=0))
-    >>> outputs["indices"].shape
+    >>> tuple(outputs["indices"].shape)
     (2, 3, 3)
 
     References:

@@ -71,9 +71,9 @@ class GumbelQuantizer(layers.Layer):
     Example:
     >>> quantizer = GumbelQuantizer(codebook_size=8, codebook_dim=4, seed=0)
     >>> logits = keras.random.normal((2, 3, 3, 8), seed=0)
-    >>> quantizer(logits, training=True)["quantized"].shape
+    >>> tuple(quantizer(logits, training=True)["quantized"].shape)
     (2, 3, 3, 4)
-    >>> quantizer.indices_to_codes(quantizer(logits)["indices"]).shape
+    >>> tuple(quantizer.indices_to_codes(quantizer(logits)["indices"]).shape)
     (2, 3, 3, 4)
 
     References:

@@ -57,7 +57,7 @@ class ResidualVectorQuantizer(layers.Layer):
     ...     num_quantizers=3, codebook_size=8, codebook_dim=4, seed=0
     ... )
     >>> outputs = quantizer(keras.random.normal((2, 3, 3, 4), seed=0))
-    >>> outputs["indices"].shape
+    >>> tuple(outputs["indices"].shape)
     (2, 3, 3, 3)
 
     References:

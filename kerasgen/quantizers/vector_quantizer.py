@@ -108,9 +108,9 @@ class VectorQuantizer(layers.Layer):
     Example:
     >>> quantizer = VectorQuantizer(codebook_size=8, codebook_dim=4, seed=0)
     >>> outputs = quantizer(keras.random.normal((2, 3, 3, 4), seed=0))
-    >>> outputs["quantized"].shape, outputs["indices"].shape
+    >>> tuple(outputs["quantized"].shape), tuple(outputs["indices"].shape)
     ((2, 3, 3, 4), (2, 3, 3))
-    >>> quantizer.indices_to_codes(outputs["indices"]).shape
+    >>> tuple(quantizer.indices_to_codes(outputs["indices"]).shape)
     (2, 3, 3, 4)
 
     References:
