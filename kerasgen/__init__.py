@@ -9,5 +9,6 @@ from kerasgen import metrics
 from kerasgen import models
 from kerasgen import networks
 from kerasgen import quantizers
+from kerasgen import tokenizers
 from kerasgen import utils
 from kerasgen.version import __version__

@@ -183,6 +183,13 @@ def _build_parser():
     generate.add_argument(
         "--scale", type=int, default=2, help="Grid upscaling. Default: 2."
     )
+    generate.add_argument(
+        "--labels",
+        default=None,
+        help="Class-conditional models: comma-separated class labels, "
+        "repeated to --num-samples (e.g. '3' for only class 3). Default: "
+        "the classes in turn.",
+    )
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -424,14 +431,42 @@ def _generate(args):
             f"model {args.model!r} is a {type(model).__name__}, which does not "
             "generate images; expected a generative model (see `kerasgen list`)"
         )
+    labels = _parse_labels(args.labels, model, args.num_samples)
     images = model.generate(
-        num_samples=args.num_samples, seed=args.seed, batch_size=args.batch_size
+        labels,
+        num_samples=args.num_samples,
+        seed=args.seed,
+        batch_size=args.batch_size,
     )
     save_image_grid(images, args.output, scale=args.scale)
     if args.npz:
         np.savez_compressed(args.npz, images=images)
     print(f"Wrote {len(images)} images to {args.output}")
     return 0
+
+
+def _parse_labels(text, model, num_samples):
+    """`--labels '0,3'` as int labels repeated to `num_samples`, or None."""
+    import numpy as np
+
+    if text is None:
+        return None
+    if getattr(model, "num_classes", None) is None:
+        raise ValueError(
+            f"--labels needs a class-conditional model; received {text!r} "
+            f"for a {type(model).__name__} without num_classes"
+        )
+    try:
+        labels = [int(label) for label in text.split(",")]
+    except ValueError:
+        raise ValueError(
+            f"--labels must be comma-separated integers; received {text!r}"
+        ) from None
+    if min(labels) < 0 or max(labels) >= model.num_classes:
+        raise ValueError(
+            f"--labels must lie in [0, {model.num_classes}); received {text!r}"
+        )
+    return np.resize(np.asarray(labels, "int32"), num_samples)
 
 
 # Metrics of `kerasgen evaluate --metrics`.
@@ -643,11 +678,22 @@ def _sample_metrics(args, model, names):
 
 
 def _is_generative(model_or_class):
-    from kerasgen.models.generative_model import GenerativeModel
+    """Whether a model (or class) has the `generate()` of GenerativeModel."""
+    return callable(getattr(model_or_class, "generate", None))
 
-    if isinstance(model_or_class, type):
-        return issubclass(model_or_class, GenerativeModel)
-    return isinstance(model_or_class, GenerativeModel)
+
+# The metrics `kerasgen list` shows of an application (its model card has all).
+HEADLINE_METRICS = (
+    "test_negative_elbo_bits_per_dim",
+    "test_bits_per_dim",
+    "fid",
+    "kid",
+    "label_agreement",
+    "reconstruction_fid",
+    "test_psnr",
+    "codebook_usage",
+    "test_accuracy",
+)
 
 
 def _list(args):
@@ -663,10 +709,15 @@ def _list(args):
     for name, metadata in applications.list_applications().items():
         class_name = metadata.get("class_name")
         cls = keras.saving.get_registered_object(f"kerasgen>{class_name}")
+        metrics = metadata.get("metrics", {})
         summary = ", ".join(
-            f"{k}={v}" for k, v in metadata.get("metrics", {}).items()
+            f"{key}={metrics[key]}"
+            for key in HEADLINE_METRICS
+            if key in metrics
         )
-        line = f"  {name:24s} {class_name} on {metadata.get('dataset')} {summary}"
+        line = (
+            f"  {name:24s} {class_name} on {metadata.get('dataset')} {summary}"
+        )
         (generative if cls and _is_generative(cls) else other).append(line)
     print("Pretrained applications (kerasgen generate|evaluate NAME):")
     print("\n".join(generative))

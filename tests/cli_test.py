@@ -45,6 +45,39 @@ def test_generate_refuses_a_network_that_does_not_generate(capsys, tmp_path):
     assert not (tmp_path / "g.png").exists()
 
 
+def test_generate_with_labels_matches_the_python_call(tmp_path):
+    import kerasgen
+
+    npz = str(tmp_path / "images.npz")
+    args = ["--num-samples", "6", "--output", str(tmp_path / "g.png")]
+    code = cli.main(
+        ["generate", "cgan_fashion_mnist", "--labels", "3,8", "--npz", npz]
+        + args
+    )
+    assert code == 0
+    gan = kerasgen.models.GAN.from_preset("cgan_fashion_mnist")
+    expected = gan.generate(np.array([3, 8, 3, 8, 3, 8]), seed=0)
+    np.testing.assert_array_equal(np.load(npz)["images"], expected)
+
+
+@pytest.mark.parametrize(
+    "model, labels, message",
+    [
+        ("vae_fashion_mnist", "1", "--labels needs a class-conditional"),
+        ("cgan_fashion_mnist", "1,x", "--labels must be comma-separated"),
+        ("cgan_fashion_mnist", "2,10", "--labels must lie in [0, 10)"),
+    ],
+)
+def test_generate_refuses_bad_labels(capsys, tmp_path, model, labels, message):
+    output = tmp_path / "g.png"
+    code = cli.main(
+        ["generate", model, "--labels", labels, "--output", str(output)]
+    )
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not output.exists()
+
+
 def test_unknown_model_is_an_error_listing_presets(capsys, tmp_path):
     code = cli.main(
         ["generate", "no_such_model", "--output", str(tmp_path / "g.png")]

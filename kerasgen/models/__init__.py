@@ -1,3 +1,4 @@
 from kerasgen.models.gan.gan import GAN
 from kerasgen.models.generative_model import GenerativeModel
 from kerasgen.models.vae.vae import VAE
+from kerasgen.models.vqvae.vqvae import VQVAE

@@ -1,7 +1,5 @@
 """The PatchGAN discriminator (pix2pix, VQ-GAN)."""
 
-import math
-
 import keras
 from keras import layers
 

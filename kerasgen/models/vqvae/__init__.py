@@ -1,0 +1,1 @@
+from kerasgen.models.vqvae.vqvae import VQVAE

@@ -1,0 +1,206 @@
+"""VQ-VAE (van den Oord et al. 2017), an image tokenizer."""
+
+import keras
+from keras import ops
+
+from kerasgen.networks.residual_decoder import ResidualDecoder
+from kerasgen.networks.residual_encoder import ResidualEncoder
+from kerasgen.tokenizers.image_tokenizer import ImageTokenizer
+
+_RECONSTRUCTION_LOSSES = ("mse", "l1")
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class VQVAE(ImageTokenizer):
+    """Vector-quantized autoencoder: images to a grid of codebook ids.
+
+    The encoder maps an image to a grid of `latent_dim` vectors, the
+    quantizer replaces each with its nearest codebook entry (straight-through
+    gradients), the decoder reconstructs the image from the codes. The loss
+    per example is
+
+        reconstruction (mean over pixels) + quantizer loss
+
+    where the `VectorQuantizer` loss is the codebook term plus
+    `commitment_weight` x the commitment term (eq. 3 of the paper; with EMA
+    codebook updates only the commitment term).
+
+    Logged: `loss`, `reconstruction_loss`, `quantizer_loss`, and the
+    quantizer's own `quantizer_perplexity` (exp of the entropy of the
+    batch's code usage) and `quantizer_usage` (fraction of the codebook used
+    in the batch).
+
+    Args:
+        image_shape: tuple `(height, width, channels)`. Defaults to
+            `(28, 28, 1)`.
+        latent_dim: int. Channels of the latent grid (the codebook
+            dimension of the default quantizer). Defaults to 16.
+        codebook_size: int. Codes of the default quantizer. Defaults to 512.
+        filters: tuple of int. Widths of the default encoder/decoder levels;
+            the token grid side is the image side divided by
+            `2 ** (len(filters) - 1)`. Defaults to `(32, 64, 128)` (7x7
+            tokens for 28x28 images).
+        num_res_blocks: int. Residual blocks per level. Defaults to 1.
+        num_groups: int. Group normalization groups. Defaults to 8.
+        quantizer: a quantizer layer (`kerasgen.quantizers`) or `None` for
+            `VectorQuantizer(codebook_size, latent_dim, commitment_weight)`.
+        commitment_weight: float >= 0, for the default quantizer. Defaults
+            to 0.25.
+        reconstruction_loss: `"mse"` or `"l1"`. Defaults to `"mse"`.
+        encoder: `keras.Model` or `None`. Images to a latent grid. Defaults
+            to a `ResidualEncoder`.
+        decoder: `keras.Model` or `None`. Codes to images. Defaults to a
+            `ResidualDecoder`.
+        seed: int or `None`. Seed of the training noise. Defaults to `None`.
+
+    Call arguments:
+        images: float tensor `(batch, height, width, channels)` in `[-1, 1]`.
+        training: bool. In training mode `call` returns a dict with the
+            quantizer outputs and `reconstructions`.
+
+    Returns:
+        Reconstructions `(batch, height, width, channels)`, float.
+
+    Example:
+    >>> import numpy as np
+    >>> vqvae = VQVAE((8, 8, 1), latent_dim=2, codebook_size=8,
+    ...               filters=(8, 8), num_groups=2)
+    >>> vqvae.compile(optimizer="adam")
+    >>> x = np.random.randint(0, 256, (16, 8, 8, 1), dtype="uint8")
+    >>> history = vqvae.fit(x, epochs=1, batch_size=8, verbose=0)
+    >>> vqvae.tokenize(x[:2]).shape
+    TensorShape([2, 4, 4])
+
+    References:
+        van den Oord et al. 2017, "Neural Discrete Representation
+        Learning".
+    """
+
+    def __init__(
+        self,
+        image_shape=(28, 28, 1),
+        latent_dim=16,
+        codebook_size=512,
+        filters=(32, 64, 128),
+        num_res_blocks=1,
+        num_groups=8,
+        quantizer=None,
+        commitment_weight=0.25,
+        reconstruction_loss="mse",
+        encoder=None,
+        decoder=None,
+        seed=None,
+        **kwargs,
+    ):
+        from kerasgen.quantizers import VectorQuantizer
+
+        image_shape = tuple(image_shape)
+        if reconstruction_loss not in _RECONSTRUCTION_LOSSES:
+            raise ValueError(
+                f"reconstruction_loss must be one of {_RECONSTRUCTION_LOSSES}; "
+                f"received {reconstruction_loss!r}"
+            )
+        super().__init__(seed=seed, **kwargs)
+
+        # === Networks ===
+        encoder, decoder, quantizer = (
+            keras.saving.deserialize_keras_object(obj)
+            if isinstance(obj, dict)
+            else obj
+            for obj in (encoder, decoder, quantizer)
+        )
+        if encoder is None:
+            encoder = ResidualEncoder(
+                image_shape,
+                latent_dim,
+                filters=filters,
+                num_res_blocks=num_res_blocks,
+                num_groups=num_groups,
+                name="encoder",
+            )
+        if decoder is None:
+            decoder = ResidualDecoder(
+                image_shape,
+                latent_dim,
+                filters=filters,
+                num_res_blocks=num_res_blocks,
+                num_groups=num_groups,
+                name="decoder",
+            )
+        if quantizer is None:
+            quantizer = VectorQuantizer(
+                codebook_size,
+                latent_dim,
+                commitment_weight=commitment_weight,
+                seed=seed,
+                name="quantizer",
+            )
+        self.encoder = encoder
+        self.quantizer = quantizer
+        self.decoder = decoder
+
+        # === Metrics ===
+        self.reconstruction_loss_tracker = keras.metrics.Mean(
+            name="reconstruction_loss"
+        )
+        self.quantizer_loss_tracker = keras.metrics.Mean(name="quantizer_loss")
+
+        # === Config ===
+        self.image_shape = image_shape
+        self.latent_dim = latent_dim
+        self.codebook_size = codebook_size
+        self.filters = tuple(filters)
+        self.num_res_blocks = num_res_blocks
+        self.num_groups = num_groups
+        self.commitment_weight = commitment_weight
+        self.reconstruction_loss = reconstruction_loss
+        self._build_token_shape()
+        self.built = True
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "image_shape": self.image_shape,
+                "latent_dim": self.latent_dim,
+                "codebook_size": self.codebook_size,
+                "filters": self.filters,
+                "num_res_blocks": self.num_res_blocks,
+                "num_groups": self.num_groups,
+                "quantizer": keras.saving.serialize_keras_object(
+                    self.quantizer
+                ),
+                "commitment_weight": self.commitment_weight,
+                "reconstruction_loss": self.reconstruction_loss,
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+            }
+        )
+        return config
+
+    def reconstruction_error(self, images, reconstructions):
+        """Per-example reconstruction loss `(batch,)`, mean over pixels."""
+        error = ops.cast(reconstructions, "float32") - ops.cast(
+            images, "float32"
+        )
+        error = (
+            ops.square(error)
+            if self.reconstruction_loss == "mse"
+            else (ops.abs(error))
+        )
+        return ops.mean(ops.reshape(error, (ops.shape(error)[0], -1)), axis=-1)
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        del y, sample_weight
+        outputs = y_pred if isinstance(y_pred, dict) else None
+        if outputs is None:
+            outputs = self(x, training=True)
+        reconstruction = self.reconstruction_error(
+            x, outputs["reconstructions"]
+        )
+        quantizer_loss = ops.cast(outputs["loss"], "float32")
+        self.reconstruction_loss_tracker.update_state(reconstruction)
+        self.quantizer_loss_tracker.update_state(quantizer_loss)
+        return self._mean_loss(reconstruction + quantizer_loss)

@@ -1,0 +1,1 @@
+from kerasgen.tokenizers.image_tokenizer import ImageTokenizer

@@ -1,0 +1,195 @@
+"""The image tokenizer / de-tokenizer surface shared by VQ-VAE, dVAE, VQ-GAN."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from kerasgen.models.generative_model import GenerativeModel
+from kerasgen.utils import distribution_utils
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class ImageTokenizer(GenerativeModel):
+    """Base of the models that turn images into a grid of discrete tokens.
+
+    A tokenizer is an encoder to a grid of continuous latents, a quantizer
+    (`kerasgen.quantizers`) that snaps each latent vector to one of
+    `vocabulary_size` codes, and a decoder back to images:
+
+        images --encode--> latents --quantizer--> (codes, token ids)
+        token ids --indices_to_codes--> codes --decode--> images
+
+    Token transformers depend on `tokenize`, `detokenize`,
+    `vocabulary_size` and `token_shape` only. `encode`/`decode` work on
+    continuous latents (as keras-hub's VAE and diffusers' `VQModel`).
+
+    `call(images)` is the reconstruction through the quantizer, so
+    `predict()` reconstructs, and `detokenize(tokenize(x))` equals
+    `call(x)`. `generate()` decodes token grids drawn uniformly from the
+    vocabulary: the prior every one of these models assumes while it is
+    trained (van den Oord et al. 2017; Ramesh et al. 2021). Good samples
+    need a learned prior over the tokens (a token transformer).
+
+    Subclasses set `self.encoder`, `self.quantizer`, `self.decoder` and
+    `self.image_shape` in their constructor, then call
+    `self._build_token_shape()`.
+
+    Images: float in `[-1, 1]` inside the model; `tokenize`, `encode`,
+    `fit`, `evaluate` and `predict` also accept NumPy uint8 `[0, 255]`;
+    `detokenize` and `decode` return float in `[-1, 1]`.
+    """
+
+    per_sample_generate_kwargs = ("token_ids",)
+
+    # --- Vocabulary.
+    @property
+    def vocabulary_size(self):
+        """Number of distinct token ids: ids lie in `[0, vocabulary_size)`."""
+        return int(self.quantizer.codebook_size)
+
+    @property
+    def token_shape(self):
+        """Shape of one image's token grid, e.g. `(7, 7)`."""
+        return self._token_shape
+
+    def _build_token_shape(self):
+        latent_spec = self.encoder.compute_output_spec(
+            keras.KerasTensor((1,) + tuple(self.image_shape))
+        )
+        self._latent_shape = tuple(latent_spec.shape[1:])
+        outputs = self.quantizer.compute_output_spec(
+            keras.KerasTensor((1,) + self._latent_shape)
+        )
+        self._token_shape = tuple(outputs["indices"].shape[1:])
+
+    # --- Continuous latents.
+    def encode(self, images):
+        """Continuous latents before quantization.
+
+        Args:
+            images: uint8 `[0, 255]` or float `[-1, 1]`,
+                `(batch, height, width, channels)`.
+
+        Returns:
+            `(batch, *latent grid, latent channels)`.
+        """
+        return self.encoder(self._check_images(images, "images"))
+
+    def decode(self, codes):
+        """Images from quantized latents (codebook vectors).
+
+        Args:
+            codes: `(batch, *latent grid, codebook_dim)`, e.g. the
+                `"quantized"` output of the quantizer.
+
+        Returns:
+            `(batch, height, width, channels)`, float (a trained model's
+            output lies in about `[-1, 1]`).
+        """
+        return self.decoder(codes)
+
+    def quantize_latents(self, latents, training=False):
+        """Runs the quantizer: a dict with `quantized`, `indices`, `loss`.
+
+        (Not named `quantize`: that is `keras.Model.quantize`, the int8/float8
+        weight quantization, which tokenizers keep.)
+        """
+        return self.quantizer(latents, training=training)
+
+    # --- Tokens.
+    def tokenize(self, images):
+        """Token ids of images.
+
+        Args:
+            images: uint8 `[0, 255]` or float `[-1, 1]`,
+                `(batch, height, width, channels)`.
+
+        Returns:
+            int32 `(batch, *token_shape)` in `[0, vocabulary_size)`.
+        """
+        outputs = self.quantize_latents(self.encode(images))
+        return ops.cast(outputs["indices"], "int32")
+
+    def detokenize(self, token_ids):
+        """Images from token ids.
+
+        Args:
+            token_ids: integer `(batch, *token_shape)`, each in
+                `[0, vocabulary_size)`.
+
+        Returns:
+            `(batch, height, width, channels)`, float in `[-1, 1]` (the
+            same as `call()` on the images the ids came from).
+
+        Raises:
+            ValueError: a float dtype, a wrong shape, or ids outside
+                `[0, vocabulary_size)` (they are never wrapped or clipped).
+        """
+        token_ids = self._check_token_ids(token_ids)
+        return self.decode(self.quantizer.indices_to_codes(token_ids))
+
+    def _check_token_ids(self, token_ids, name="token_ids"):
+        if isinstance(token_ids, keras.KerasTensor):
+            return token_ids
+        if not isinstance(token_ids, (np.ndarray, list, tuple)):
+            try:
+                token_ids = ops.convert_to_numpy(token_ids)
+            except Exception:  # symbolic tensor inside a traced function
+                return token_ids
+        array = np.asarray(token_ids)
+        if not np.issubdtype(array.dtype, np.integer):
+            raise ValueError(
+                f"{name} must be integers; received dtype {array.dtype}"
+            )
+        if tuple(array.shape[1:]) != self.token_shape or array.ndim < 2:
+            raise ValueError(
+                f"{name} must have shape (batch, "
+                f"{', '.join(map(str, self.token_shape))}); received "
+                f"shape {array.shape}"
+            )
+        if array.size and (
+            array.min() < 0 or array.max() >= self.vocabulary_size
+        ):
+            raise ValueError(
+                f"{name} must lie in [0, {self.vocabulary_size}); received "
+                f"min={array.min()}, max={array.max()}"
+            )
+        return array.astype("int32")
+
+    # --- Keras model surface.
+    def call(self, images, training=False):
+        outputs = self.quantize_latents(self.encoder(images), training=training)
+        reconstructions = self.decoder(outputs["quantized"])
+        if training:
+            return dict(outputs, reconstructions=reconstructions)
+        return reconstructions
+
+    def generate_step(self, inputs, num_samples, seed, token_ids=None):
+        """Decodes token grids drawn uniformly (or the given `token_ids`).
+
+        Args:
+            inputs: must be `None`.
+            num_samples: int.
+            seed: `SeedGenerator`.
+            token_ids: `(num_samples, *token_shape)` or `None` to draw them
+                uniformly from the vocabulary.
+        """
+        del inputs
+        if token_ids is None:
+            token_ids = keras.random.randint(
+                (num_samples,) + self.token_shape,
+                0,
+                self.vocabulary_size,
+                seed=seed,
+                dtype="int32",
+            )
+        else:
+            token_ids = self._check_token_ids(token_ids)
+        return self.detokenize(token_ids)
+
+    def _mean_loss(self, per_example_loss):
+        """Batch mean of a per-example loss, scaled for distribution."""
+        loss = ops.mean(per_example_loss)
+        if self.losses:
+            loss = loss + ops.cast(ops.sum(self.losses), loss.dtype)
+        return distribution_utils.scale_loss_for_distribution(loss)
