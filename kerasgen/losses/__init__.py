@@ -1,1 +1,2 @@
+from kerasgen.losses.perceptual_loss import PerceptualLoss
 from kerasgen.losses.pixel_likelihood import PixelLikelihood

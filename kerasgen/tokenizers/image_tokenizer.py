@@ -1,11 +1,15 @@
 """The image tokenizer / de-tokenizer surface shared by VQ-VAE, dVAE, VQ-GAN."""
 
+import copy
+
 import keras
 import numpy as np
 from keras import ops
 
 from kerasgen.models.generative_model import GenerativeModel
 from kerasgen.utils import distribution_utils
+
+RECONSTRUCTION_LOSSES = ("mse", "l1")
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -30,9 +34,15 @@ class ImageTokenizer(GenerativeModel):
     trained (van den Oord et al. 2017; Ramesh et al. 2021). Good samples
     need a learned prior over the tokens (a token transformer).
 
-    Subclasses set `self.encoder`, `self.quantizer`, `self.decoder` and
-    `self.image_shape` in their constructor, then call
-    `self._build_token_shape()`.
+    Training (`fit`) minimizes, per example, the reconstruction error (mean
+    over pixels, `reconstruction_loss` `"mse"` or `"l1"`) plus the
+    quantizer's loss, and logs `loss`, `reconstruction_loss`,
+    `quantizer_loss` and the quantizer's own `<name>_perplexity` and
+    `<name>_usage`.
+
+    Subclasses call `super().__init__(reconstruction_loss=..., seed=...)`,
+    set `self.encoder`, `self.quantizer`, `self.decoder` and
+    `self.image_shape`, then call `self._build_token_shape()`.
 
     Images: float in `[-1, 1]` inside the model; `tokenize`, `encode`,
     `fit`, `evaluate` and `predict` also accept NumPy uint8 `[0, 255]`;
@@ -40,6 +50,35 @@ class ImageTokenizer(GenerativeModel):
     """
 
     per_sample_generate_kwargs = ("token_ids",)
+
+    def __init__(self, reconstruction_loss="mse", **kwargs):
+        if reconstruction_loss not in RECONSTRUCTION_LOSSES:
+            raise ValueError(
+                f"reconstruction_loss must be one of {RECONSTRUCTION_LOSSES}; "
+                f"received {reconstruction_loss!r}"
+            )
+        super().__init__(**kwargs)
+        self.reconstruction_loss = reconstruction_loss
+        self.reconstruction_loss_tracker = keras.metrics.Mean(
+            name="reconstruction_loss"
+        )
+        self.quantizer_loss_tracker = keras.metrics.Mean(name="quantizer_loss")
+
+    def get_config(self):
+        config = super().get_config()
+        config["reconstruction_loss"] = self.reconstruction_loss
+        return config
+
+    @staticmethod
+    def _deserialize(obj):
+        """A network or quantizer given as an object or a config dict.
+
+        The dict is copied: Keras' deserialization consumes parts of it, and
+        `from_config` may be called twice with one config.
+        """
+        if isinstance(obj, dict):
+            return keras.saving.deserialize_keras_object(copy.deepcopy(obj))
+        return obj
 
     # --- Vocabulary.
     @property
@@ -57,6 +96,8 @@ class ImageTokenizer(GenerativeModel):
             keras.KerasTensor((1,) + tuple(self.image_shape))
         )
         self._latent_shape = tuple(latent_spec.shape[1:])
+        if not self.quantizer.built:  # its variables exist from the start
+            self.quantizer.build((None,) + self._latent_shape)
         outputs = self.quantizer.compute_output_spec(
             keras.KerasTensor((1,) + self._latent_shape)
         )
@@ -157,12 +198,16 @@ class ImageTokenizer(GenerativeModel):
         return array.astype("int32")
 
     # --- Keras model surface.
+    def forward(self, images, training=False):
+        """The quantizer's outputs dict plus `"reconstructions"`."""
+        latents = self.encoder(images, training=training)
+        outputs = self.quantize_latents(latents, training=training)
+        reconstructions = self.decoder(outputs["quantized"], training=training)
+        return dict(outputs, reconstructions=reconstructions)
+
     def call(self, images, training=False):
-        outputs = self.quantize_latents(self.encoder(images), training=training)
-        reconstructions = self.decoder(outputs["quantized"])
-        if training:
-            return dict(outputs, reconstructions=reconstructions)
-        return reconstructions
+        outputs = self.forward(images, training=training)
+        return outputs if training else outputs["reconstructions"]
 
     def generate_step(self, inputs, num_samples, seed, token_ids=None):
         """Decodes token grids drawn uniformly (or the given `token_ids`).
@@ -187,9 +232,34 @@ class ImageTokenizer(GenerativeModel):
             token_ids = self._check_token_ids(token_ids)
         return self.detokenize(token_ids)
 
-    def _mean_loss(self, per_example_loss):
-        """Batch mean of a per-example loss, scaled for distribution."""
-        loss = ops.mean(per_example_loss)
+    # --- Training.
+    def reconstruction_error(self, images, reconstructions):
+        """Per-example reconstruction loss `(batch,)`, mean over pixels."""
+        error = ops.cast(reconstructions, "float32") - ops.cast(
+            images, "float32"
+        )
+        if self.reconstruction_loss == "mse":
+            error = ops.square(error)
+        else:
+            error = ops.abs(error)
+        return ops.mean(ops.reshape(error, (ops.shape(error)[0], -1)), axis=-1)
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        del y, sample_weight
+        # fit passes the training call's dict; evaluate an inference output,
+        # so the quantizer runs again in inference mode (no EMA update).
+        outputs = y_pred
+        if not isinstance(outputs, dict):
+            outputs = self.forward(x, training=training)
+        reconstruction = self.reconstruction_error(
+            x, outputs["reconstructions"]
+        )
+        quantizer_loss = ops.cast(outputs["loss"], "float32")
+        self.reconstruction_loss_tracker.update_state(reconstruction)
+        self.quantizer_loss_tracker.update_state(quantizer_loss)
+        loss = ops.mean(reconstruction + quantizer_loss)
         if self.losses:
             loss = loss + ops.cast(ops.sum(self.losses), loss.dtype)
         return distribution_utils.scale_loss_for_distribution(loss)

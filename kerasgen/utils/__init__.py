@@ -1,3 +1,4 @@
+from kerasgen.utils import adversarial_utils
 from kerasgen.utils import distribution_utils
 from kerasgen.utils import image_utils
 from kerasgen.utils import latent_plots

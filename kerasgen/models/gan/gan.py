@@ -8,6 +8,7 @@ from kerasgen.callbacks.terminate_on_nan_losses import TerminateOnNaNLosses
 from kerasgen.models.generative_model import GenerativeModel
 from kerasgen.networks.dcgan_discriminator import DCGANDiscriminator
 from kerasgen.networks.dcgan_generator import DCGANGenerator
+from kerasgen.utils import adversarial_utils
 from kerasgen.utils import distribution_utils
 
 LOSSES = ("non_saturating", "hinge", "wasserstein")
@@ -278,19 +279,7 @@ class GAN(GenerativeModel):
                 (`jit_compile`, `steps_per_execution`, `run_eagerly`);
                 `optimizer`, `loss` and `metrics` are not accepted.
         """
-        if keras.backend.backend() != "tensorflow":
-            raise NotImplementedError(
-                "GAN training is implemented for the TensorFlow backend; "
-                f"the current backend is {keras.backend.backend()!r}. "
-                "Generation (generate, predict) works on every backend."
-            )
-        for key in ("optimizer", "loss", "metrics"):
-            if key in kwargs:
-                raise ValueError(
-                    f"GAN.compile does not take {key!r}; pass "
-                    "generator_optimizer and discriminator_optimizer (the "
-                    "adversarial loss is the constructor's loss argument)"
-                )
+        adversarial_utils.check_compile("GAN", kwargs)
         self.generator_optimizer = self._make_optimizer(
             generator_optimizer, "generator_optimizer"
         )
@@ -304,31 +293,15 @@ class GAN(GenerativeModel):
         )
 
     def _make_optimizer(self, optimizer, name):
-        if optimizer is None:
+        def default():
             if self.loss == "wasserstein":
-                optimizer = keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)
-            else:
-                optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
-        optimizer = keras.optimizers.get(optimizer)
-        if self.dtype_policy.name == "mixed_float16" and not isinstance(
-            optimizer, keras.optimizers.LossScaleOptimizer
-        ):
-            optimizer = keras.optimizers.LossScaleOptimizer(
-                optimizer, name=f"{name}_loss_scale"
-            )
-        return optimizer
+                return keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)
+            return keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+        return adversarial_utils.make_optimizer(self, optimizer, default, name)
 
     def get_compile_config(self):
-        if self.generator_optimizer is None:
-            return {}
-        return {
-            "generator_optimizer": keras.saving.serialize_keras_object(
-                self.generator_optimizer
-            ),
-            "discriminator_optimizer": keras.saving.serialize_keras_object(
-                self.discriminator_optimizer
-            ),
-        }
+        return adversarial_utils.compile_config(self)
 
     def compile_from_config(self, config):
         config = keras.saving.deserialize_keras_object(config)
@@ -391,17 +364,6 @@ class GAN(GenerativeModel):
         gradients = tape.gradient(logits_sum, images)
         return ops.sum(ops.square(ops.cast(gradients, "float32")), [1, 2, 3])
 
-    @staticmethod
-    def _scale_loss(optimizer, loss):
-        """Per-replica share of a mean loss, loss-scaled under float16.
-
-        Called inside the gradient tape, so the scaling is recorded.
-        """
-        loss = distribution_utils.scale_loss_for_distribution(loss)
-        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-            loss = optimizer.scale_loss(loss)
-        return loss
-
     def _discriminator_step(self, real_images, labels, batch_size):
         import tensorflow as tf
 
@@ -433,7 +395,7 @@ class GAN(GenerativeModel):
                 self.r1_penalty_tracker.update_state(r1)
                 d_loss = d_loss + 0.5 * self.r1_weight * r1
             self.d_loss_tracker.update_state(d_loss)
-            loss = self._scale_loss(
+            loss = adversarial_utils.scale_loss(
                 self.discriminator_optimizer, ops.mean(d_loss)
             )
         gradients = tape.gradient(loss, variables)
@@ -453,7 +415,9 @@ class GAN(GenerativeModel):
             fake_logits = self._discriminate(fake_images, labels, True)
             g_loss = self._generator_loss(fake_logits)
             self.g_loss_tracker.update_state(g_loss)
-            loss = self._scale_loss(self.generator_optimizer, ops.mean(g_loss))
+            loss = adversarial_utils.scale_loss(
+                self.generator_optimizer, ops.mean(g_loss)
+            )
         gradients = tape.gradient(loss, variables)
         self.generator_optimizer.apply(gradients, variables)
 

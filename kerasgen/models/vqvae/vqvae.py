@@ -1,13 +1,10 @@
 """VQ-VAE (van den Oord et al. 2017), an image tokenizer."""
 
 import keras
-from keras import ops
 
 from kerasgen.networks.residual_decoder import ResidualDecoder
 from kerasgen.networks.residual_encoder import ResidualEncoder
 from kerasgen.tokenizers.image_tokenizer import ImageTokenizer
-
-_RECONSTRUCTION_LOSSES = ("mse", "l1")
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -95,19 +92,13 @@ class VQVAE(ImageTokenizer):
         from kerasgen.quantizers import VectorQuantizer
 
         image_shape = tuple(image_shape)
-        if reconstruction_loss not in _RECONSTRUCTION_LOSSES:
-            raise ValueError(
-                f"reconstruction_loss must be one of {_RECONSTRUCTION_LOSSES}; "
-                f"received {reconstruction_loss!r}"
-            )
-        super().__init__(seed=seed, **kwargs)
+        super().__init__(
+            reconstruction_loss=reconstruction_loss, seed=seed, **kwargs
+        )
 
         # === Networks ===
-        encoder, decoder, quantizer = (
-            keras.saving.deserialize_keras_object(obj)
-            if isinstance(obj, dict)
-            else obj
-            for obj in (encoder, decoder, quantizer)
+        encoder, decoder, quantizer = map(
+            self._deserialize, (encoder, decoder, quantizer)
         )
         if encoder is None:
             encoder = ResidualEncoder(
@@ -139,12 +130,6 @@ class VQVAE(ImageTokenizer):
         self.quantizer = quantizer
         self.decoder = decoder
 
-        # === Metrics ===
-        self.reconstruction_loss_tracker = keras.metrics.Mean(
-            name="reconstruction_loss"
-        )
-        self.quantizer_loss_tracker = keras.metrics.Mean(name="quantizer_loss")
-
         # === Config ===
         self.image_shape = image_shape
         self.latent_dim = latent_dim
@@ -153,7 +138,6 @@ class VQVAE(ImageTokenizer):
         self.num_res_blocks = num_res_blocks
         self.num_groups = num_groups
         self.commitment_weight = commitment_weight
-        self.reconstruction_loss = reconstruction_loss
         self._build_token_shape()
         self.built = True
 
@@ -171,36 +155,8 @@ class VQVAE(ImageTokenizer):
                     self.quantizer
                 ),
                 "commitment_weight": self.commitment_weight,
-                "reconstruction_loss": self.reconstruction_loss,
                 "encoder": keras.saving.serialize_keras_object(self.encoder),
                 "decoder": keras.saving.serialize_keras_object(self.decoder),
             }
         )
         return config
-
-    def reconstruction_error(self, images, reconstructions):
-        """Per-example reconstruction loss `(batch,)`, mean over pixels."""
-        error = ops.cast(reconstructions, "float32") - ops.cast(
-            images, "float32"
-        )
-        error = (
-            ops.square(error)
-            if self.reconstruction_loss == "mse"
-            else (ops.abs(error))
-        )
-        return ops.mean(ops.reshape(error, (ops.shape(error)[0], -1)), axis=-1)
-
-    def compute_loss(
-        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
-    ):
-        del y, sample_weight
-        outputs = y_pred if isinstance(y_pred, dict) else None
-        if outputs is None:
-            outputs = self(x, training=True)
-        reconstruction = self.reconstruction_error(
-            x, outputs["reconstructions"]
-        )
-        quantizer_loss = ops.cast(outputs["loss"], "float32")
-        self.reconstruction_loss_tracker.update_state(reconstruction)
-        self.quantizer_loss_tracker.update_state(quantizer_loss)
-        return self._mean_loss(reconstruction + quantizer_loss)

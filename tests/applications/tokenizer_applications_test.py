@@ -1,0 +1,95 @@
+"""The pretrained tokenizers: round trip, codebook usage, VQ-GAN vs VQ-VAE."""
+
+import numpy as np
+import pytest
+
+import kerasgen
+from kerasgen.datasets import fashion_mnist
+from kerasgen.metrics import FeatureExtractor
+from kerasgen.metrics import FrechetDistance
+
+NUM_IMAGES = 2000
+TOKENIZERS = {
+    "vqvae_fashion_mnist": kerasgen.models.VQVAE,
+    "dvae_fashion_mnist": kerasgen.models.DiscreteVAE,
+    "vqgan_fashion_mnist": kerasgen.models.VQGAN,
+}
+
+
+@pytest.fixture(scope="module")
+def x_test():
+    return fashion_mnist.load_data()[1][0][..., None]
+
+
+def _tokens(model, images):
+    return np.concatenate(
+        [
+            np.asarray(model.tokenize(images[i : i + 1000]))
+            for i in range(0, len(images), 1000)
+        ]
+    )
+
+
+@pytest.mark.large
+@pytest.mark.parametrize("name", sorted(TOKENIZERS))
+def test_round_trip_is_the_reconstruction(name, x_test):
+    model = TOKENIZERS[name].from_preset(name)
+    images = x_test[:64]
+    token_ids = model.tokenize(images)
+    assert str(token_ids.dtype) == "int32"
+    ids = np.asarray(token_ids)
+    assert ids.shape == (64, 7, 7)
+    assert ids.min() >= 0 and ids.max() < model.vocabulary_size == 512
+    np.testing.assert_allclose(
+        model.detokenize(ids), model.predict(images, verbose=0), atol=1e-5
+    )
+    # A trained tokenizer reconstructs: far below the error of the mean image.
+    reconstructions = np.asarray(model.predict(images, verbose=0))
+    targets = images / 127.5 - 1.0
+    error = np.mean((reconstructions - targets) ** 2)
+    assert error < 0.2 * np.mean((targets - targets.mean(0)) ** 2), error
+
+
+@pytest.mark.large
+def test_vqvae_with_restarts_uses_most_of_its_codebook(x_test):
+    model = kerasgen.models.VQVAE.from_preset("vqvae_fashion_mnist")
+    counts = np.bincount(_tokens(model, x_test).ravel(), minlength=512)
+    assert np.mean(counts > 0) >= 0.9, np.mean(counts > 0)
+    metrics = kerasgen.applications.list_applications()["vqvae_fashion_mnist"][
+        "metrics"
+    ]
+    assert metrics["codebook_usage"] == pytest.approx(np.mean(counts > 0))
+    # The run without restarts is measured beside it, and uses fewer codes.
+    assert metrics["no_restart_codebook_usage"] < metrics["codebook_usage"]
+
+
+@pytest.mark.large
+def test_vqgan_reconstructions_have_a_lower_fid_than_vqvae(x_test):
+    extractor = FeatureExtractor.fmnist_features()
+    images = x_test[:NUM_IMAGES]
+    real = extractor.features(images)
+
+    def reconstruction_fid(model):
+        ids = _tokens(model, images)
+        reconstructions = np.concatenate(
+            [
+                kerasgen.utils.float_to_uint8(
+                    np.asarray(model.detokenize(ids[i : i + 1000]))
+                )
+                for i in range(0, len(ids), 1000)
+            ]
+        )
+        fid = FrechetDistance()
+        fid.update_state(
+            real_features=real,
+            fake_features=extractor.features(reconstructions),
+        )
+        return float(fid.result())
+
+    vqvae = reconstruction_fid(
+        kerasgen.models.VQVAE.from_preset("vqvae_fashion_mnist")
+    )
+    vqgan = reconstruction_fid(
+        kerasgen.models.VQGAN.from_preset("vqgan_fashion_mnist")
+    )
+    assert vqgan < vqvae, (vqgan, vqvae)
