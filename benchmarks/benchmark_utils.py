@@ -1,5 +1,6 @@
 """Shared timing loop of the training benchmarks."""
 
+import argparse
 import json
 import os
 import platform
@@ -7,6 +8,33 @@ import time
 
 import keras
 import numpy as np
+
+
+def parse_args(description, name, default_steps):
+    """`--steps`, `--rounds` and `--output` of a training benchmark."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--steps", type=int, default=default_steps)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="Interleaved timing rounds; the median is reported.",
+    )
+    parser.add_argument("--output", default=f"benchmarks/results/{name}.json")
+    return parser.parse_args()
+
+
+def fashion_mnist_batches(batch_size):
+    """An infinite dataset of 100 batches of Fashion-MNIST in `[-1, 1]`."""
+    import tensorflow as tf
+
+    from kerasgen.datasets import fashion_mnist
+
+    (x_train, _), _ = fashion_mnist.load_data()
+    data = x_train[: 100 * batch_size, ..., None].astype("float32")
+    data = data / 127.5 - 1.0
+    dataset = tf.data.Dataset.from_tensor_slices(data).batch(batch_size)
+    return data, dataset.repeat().prefetch(2)
 
 
 def prepare(name, build, compile_fn, policy, jit, dataset):

@@ -14,9 +14,9 @@ float32 without XLA. Usage:
         --output benchmarks/results/vae_training.json
 """
 
-import argparse
-
 import keras
+from benchmark_utils import fashion_mnist_batches
+from benchmark_utils import parse_args
 from benchmark_utils import prepare
 from benchmark_utils import time_rounds
 from benchmark_utils import write_result
@@ -102,26 +102,8 @@ def compile_adam(model, jit):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=60)
-    parser.add_argument(
-        "--rounds",
-        type=int,
-        default=3,
-        help="Interleaved timing rounds; the median is reported.",
-    )
-    parser.add_argument(
-        "--output", default="benchmarks/results/vae_training.json"
-    )
-    args = parser.parse_args()
-    (x_train, _), _ = kerasgen.datasets.fashion_mnist.load_data()
-    data = x_train[: 100 * BATCH_SIZE, ..., None].astype("float32")
-    data = data / 127.5 - 1.0
-
-    import tensorflow as tf
-
-    dataset = tf.data.Dataset.from_tensor_slices(data).batch(BATCH_SIZE)
-    dataset = dataset.repeat().prefetch(2)
+    args = parse_args(__doc__.split("\n")[0], "vae_training", 60)
+    _, dataset = fashion_mnist_batches(BATCH_SIZE)
     specs = [("keras_io_vae", KerasIOVAE, "float32", jit) for jit in (0, 1)]
     specs += [
         ("kerasgen_vae", build_kerasgen, policy, jit)

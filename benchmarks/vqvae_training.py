@@ -22,11 +22,12 @@ Usage:
         --output benchmarks/results/vqvae_training.json
 """
 
-import argparse
 import time
 
 import keras
 import numpy as np
+from benchmark_utils import fashion_mnist_batches
+from benchmark_utils import parse_args
 from benchmark_utils import prepare
 from benchmark_utils import time_rounds
 from benchmark_utils import write_result
@@ -189,27 +190,9 @@ def search_cost(rounds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument(
-        "--rounds",
-        type=int,
-        default=3,
-        help="Interleaved timing rounds; the median is reported.",
-    )
-    parser.add_argument(
-        "--output", default="benchmarks/results/vqvae_training.json"
-    )
-    args = parser.parse_args()
-    (x_train, _), _ = kerasgen.datasets.fashion_mnist.load_data()
-    data = x_train[: 100 * BATCH_SIZE, ..., None].astype("float32")
-    data = data / 127.5 - 1.0
+    args = parse_args(__doc__.split("\n")[0], "vqvae_training", 30)
+    data, dataset = fashion_mnist_batches(BATCH_SIZE)
     variance = float(np.var(data))
-
-    import tensorflow as tf
-
-    dataset = tf.data.Dataset.from_tensor_slices(data).batch(BATCH_SIZE)
-    dataset = dataset.repeat().prefetch(2)
     specs = [
         ("keras_io_vqvae", lambda: KerasIOVQVAE(variance), jit)
         for jit in (0, 1)

@@ -91,6 +91,7 @@ class PerceptualLoss(layers.Layer):
         self.network = network
         self.preprocessing = preprocessing
         self.resize_to = resize_to
+        self.built = True  # the network is built; nothing else to create
 
     @classmethod
     def fmnist_features(cls, preset="fmnist_features", layer_names=None):

@@ -42,7 +42,10 @@ class ImageTokenizer(GenerativeModel):
 
     Subclasses call `super().__init__(reconstruction_loss=..., seed=...)`,
     set `self.encoder`, `self.quantizer`, `self.decoder` and
-    `self.image_shape`, then call `self._build_token_shape()`.
+    `self.image_shape`, then call `self._build_token_shape()`; their
+    constructors take `image_shape`, `encoder`, `decoder` and `quantizer`
+    (objects or config dicts, see `_deserialize`), which `get_config`
+    stores.
 
     Images: float in `[-1, 1]` inside the model; `tokenize`, `encode`,
     `fit`, `evaluate` and `predict` also accept NumPy uint8 `[0, 255]`;
@@ -66,7 +69,17 @@ class ImageTokenizer(GenerativeModel):
 
     def get_config(self):
         config = super().get_config()
-        config["reconstruction_loss"] = self.reconstruction_loss
+        config.update(
+            {
+                "reconstruction_loss": self.reconstruction_loss,
+                "image_shape": self.image_shape,
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+                "quantizer": keras.saving.serialize_keras_object(
+                    self.quantizer
+                ),
+            }
+        )
         return config
 
     @staticmethod

@@ -31,7 +31,15 @@ def test_wheel_contains_the_bundles(tmp_path):
     )
     (wheel,) = [p for p in os.listdir(tmp_path) if p.endswith(".whl")]
     names = set(zipfile.ZipFile(tmp_path / wheel).namelist())
-    for bundle in ("vae_fashion_mnist", "fmnist_features"):
+    bundles = [
+        name
+        for name in os.listdir(os.path.join(ROOT, "applications"))
+        if os.path.isfile(
+            os.path.join(ROOT, "applications", name, "config.json")
+        )
+    ]
+    assert len(bundles) >= 4, bundles
+    for bundle in bundles:
         for name in (
             "config.json",
             "model.weights.h5",

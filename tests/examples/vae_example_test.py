@@ -1,23 +1,11 @@
 import os
-import subprocess
-import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
-
 
 @pytest.mark.large
-def test_vae_tutorial_smoke_run(tmp_path):
-    result = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "examples", "vae.py"), "--smoke"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=dict(os.environ, KERASGEN_EXAMPLE_OUTPUT=str(tmp_path)),
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "bits/dim" in result.stdout
+def test_vae_tutorial_smoke_run(tmp_path, run_example):
+    assert "bits/dim" in run_example("vae.py")
     for name in (
         "generated.png",
         "manifold.png",

@@ -152,7 +152,6 @@ class DiscreteVAE(ImageTokenizer):
         config = super().get_config()
         config.update(
             {
-                "image_shape": self.image_shape,
                 "codebook_size": self.codebook_size,
                 "codebook_dim": self.codebook_dim,
                 "filters": self.filters,
@@ -161,11 +160,6 @@ class DiscreteVAE(ImageTokenizer):
                 "temperature": self.temperature,
                 "kl_weight": self.kl_weight,
                 "straight_through": self.straight_through,
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder),
-                "quantizer": keras.saving.serialize_keras_object(
-                    self.quantizer
-                ),
             }
         )
         return config

@@ -145,18 +145,12 @@ class VQVAE(ImageTokenizer):
         config = super().get_config()
         config.update(
             {
-                "image_shape": self.image_shape,
                 "latent_dim": self.latent_dim,
                 "codebook_size": self.codebook_size,
                 "filters": self.filters,
                 "num_res_blocks": self.num_res_blocks,
                 "num_groups": self.num_groups,
-                "quantizer": keras.saving.serialize_keras_object(
-                    self.quantizer
-                ),
                 "commitment_weight": self.commitment_weight,
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder),
             }
         )
         return config
