@@ -4,6 +4,7 @@ Examples:
     kerasgen list
     kerasgen train vae --dataset fashion_mnist --epochs 10 --output-dir runs/vae
     kerasgen train cgan --epochs 20 --output-dir runs/cgan
+    kerasgen train vqvae --epochs 2 --output-dir runs/vqvae
     kerasgen generate runs/vae/model.keras --num-samples 64 --output grid.png
     kerasgen generate vae_fashion_mnist --num-samples 64 --output grid.png
     kerasgen evaluate vae_fashion_mnist --dataset fashion_mnist
@@ -22,8 +23,28 @@ TRAINABLE_MODELS = {
     "(Mirza & Osindero 2014; Miyato & Koyama 2018)",
     "wgan_gp": "Wasserstein GAN with gradient penalty, 5 critic steps "
     "(Gulrajani et al. 2017)",
+    "vqvae": "VQ-VAE image tokenizer, EMA codebook with dead-code restarts "
+    "(van den Oord et al. 2017)",
+    "dvae": "DALL-E discrete VAE image tokenizer, Gumbel-softmax annealed "
+    "from 1 to 1/16 (Ramesh et al. 2021)",
+    "vqgan": "VQ-GAN image tokenizer: VQ-VAE + perceptual and PatchGAN "
+    "losses (Esser et al. 2021)",
 }
 GAN_MODELS = ("gan", "cgan", "wgan_gp")
+TOKENIZER_MODELS = ("vqvae", "dvae", "vqgan")
+
+
+def _int_tuple(text):
+    try:
+        values = tuple(int(value) for value in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive integers such as 16,32,64; "
+            f"received {text!r}"
+        )
+    return values
 
 
 def _build_parser():
@@ -74,8 +95,8 @@ def _build_parser():
         "--learning-rate",
         type=float,
         default=None,
-        help="Adam learning rate. Default: 1e-3 (vae), 2e-4 (gan, cgan), "
-        "1e-4 (wgan_gp).",
+        help="Adam learning rate. Default: 1e-3 (vae), 2e-4 (gan, cgan, "
+        "tokenizers), 1e-4 (wgan_gp).",
     )
     train.add_argument(
         "--output-dir",
@@ -92,7 +113,45 @@ def _build_parser():
         "--latent-dim",
         type=int,
         default=None,
-        help="Latent size. Default: 16 (vae), 128 (GANs).",
+        help="Latent size: of the VAE's latent, the GAN's noise, the "
+        "tokenizer's codebook vectors. Default: 16 (vae, vqvae, vqgan), 128 "
+        "(GANs), 64 (dvae).",
+    )
+    train.add_argument(
+        "--codebook-size",
+        type=int,
+        default=512,
+        help="Tokenizer vocabulary (vqvae, dvae, vqgan). Default: 512.",
+    )
+    train.add_argument(
+        "--filters",
+        type=_int_tuple,
+        default=(16, 32, 64),
+        help="Tokenizer encoder/decoder level widths, comma-separated; the "
+        "token grid side is the image side / 2**(levels - 1). Default: "
+        "16,32,64 (7x7 tokens for 28x28 images).",
+    )
+    train.add_argument(
+        "--dead-code-threshold",
+        type=float,
+        default=None,
+        help="vqvae/vqgan: restart a code whose EMA share of the vectors "
+        "falls below this; 0 turns restarts off. Default: 0.1 / "
+        "codebook size.",
+    )
+    train.add_argument(
+        "--discriminator-start",
+        type=int,
+        default=400,
+        help="vqgan: training steps before the adversarial loss. "
+        "Default: 400.",
+    )
+    train.add_argument(
+        "--perceptual-loss",
+        choices=["auto", "fmnist_features", "vgg16", "none"],
+        default="auto",
+        help="vqgan perceptual loss network. Default: auto (fmnist_features "
+        "for 28x28x1 images, vgg16 otherwise).",
     )
     train.add_argument(
         "--discriminator-steps",
@@ -147,7 +206,8 @@ def _build_parser():
         "--num-samples",
         type=int,
         default=64,
-        help="Images in each epoch's sample grid. Default: 64.",
+        help="Images in each epoch's sample (or reconstruction) grid. "
+        "Default: 64.",
     )
     train.add_argument(
         "--verbose", type=int, default=1, choices=[0, 1, 2], help="Default: 1."
@@ -310,6 +370,104 @@ def _build_gan(args, image_shape):
     )
 
 
+def _build_tokenizer(args, image_shape):
+    import kerasgen
+
+    if args.codebook_size < 2:
+        raise ValueError(
+            f"--codebook-size must be >= 2; received {args.codebook_size}"
+        )
+    if args.model == "dvae":
+        return kerasgen.models.DiscreteVAE(
+            image_shape=image_shape,
+            codebook_size=args.codebook_size,
+            codebook_dim=args.latent_dim or 64,
+            filters=args.filters,
+            seed=args.seed,
+        )
+    latent_dim = args.latent_dim or 16
+    threshold = args.dead_code_threshold
+    if threshold is None:
+        # Restart a code whose EMA share of the vectors falls below a tenth
+        # of the uniform share (at batch 128 of 28x28 images, 6,272 vectors
+        # over 512 codes: under 1.2 vectors a batch).
+        threshold = 0.1 / args.codebook_size
+    quantizer = kerasgen.quantizers.VectorQuantizer(
+        args.codebook_size,
+        latent_dim,
+        use_ema=True,
+        decay=0.99,
+        dead_code_threshold=threshold,
+        seed=args.seed,
+        name="quantizer",
+    )
+    common = dict(
+        image_shape=image_shape,
+        latent_dim=latent_dim,
+        codebook_size=args.codebook_size,
+        filters=args.filters,
+        quantizer=quantizer,
+        seed=args.seed,
+    )
+    if args.model == "vqvae":
+        return kerasgen.models.VQVAE(**common)
+    perceptual = args.perceptual_loss
+    if perceptual == "auto":
+        perceptual = "fmnist_features" if image_shape == (28, 28, 1) else "vgg16"
+    return kerasgen.models.VQGAN(
+        perceptual_loss=None if perceptual == "none" else perceptual,
+        discriminator_start=args.discriminator_start,
+        **common,
+    )
+
+
+def _compile(args, model, jit):
+    import keras
+
+    if args.model in GAN_MODELS or args.model == "vqgan":
+        learning_rate = args.learning_rate or (
+            1e-4 if args.model == "wgan_gp" else 2e-4
+        )
+        beta_1, beta_2 = {"wgan_gp": (0.0, 0.9), "vqgan": (0.5, 0.9)}.get(
+            args.model, (0.5, 0.999)
+        )
+
+        def adam():
+            return keras.optimizers.Adam(
+                learning_rate, beta_1=beta_1, beta_2=beta_2
+            )
+
+        model.compile(
+            generator_optimizer=adam(),
+            discriminator_optimizer=adam(),
+            jit_compile=jit,
+        )
+        return
+    learning_rate = args.learning_rate or (
+        1e-3 if args.model == "vae" else 2e-4
+    )
+    optimizer = keras.optimizers.Adam(
+        learning_rate,
+        use_ema=args.ema is not None,
+        ema_momentum=args.ema or 0.99,
+    )
+    model.compile(optimizer=optimizer, jit_compile=jit)
+
+
+def _first_images(dataset, num_images):
+    """The first `num_images` images of a batched (images[, labels]) dataset."""
+    import numpy as np
+
+    batches, count = [], 0
+    for batch in dataset:
+        images = batch[0] if isinstance(batch, tuple) else batch
+        batches.append(np.asarray(images))
+        count += len(batches[-1])
+        if count >= num_images:
+            break
+    return np.concatenate(batches)[:num_images]
+
+
 def _train(args):
     import keras
 
@@ -326,7 +484,8 @@ def _train(args):
         json.dump(vars(args), f, indent=2)
 
     is_gan = args.model in GAN_MODELS
-    if is_gan and args.ema is not None:
+    is_tokenizer = args.model in TOKENIZER_MODELS
+    if args.ema is not None and args.model != "vae":
         raise ValueError("--ema is supported for vae only")
     if is_gan and args.validation_split:
         raise ValueError(
@@ -352,19 +511,8 @@ def _train(args):
     jit = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
     if is_gan:
         model = _build_gan(args, image_shape)
-        learning_rate = args.learning_rate or (
-            1e-4 if args.model == "wgan_gp" else 2e-4
-        )
-        beta_1, beta_2 = (0.0, 0.9) if args.model == "wgan_gp" else (0.5, 0.999)
-        model.compile(
-            generator_optimizer=keras.optimizers.Adam(
-                learning_rate, beta_1=beta_1, beta_2=beta_2
-            ),
-            discriminator_optimizer=keras.optimizers.Adam(
-                learning_rate, beta_1=beta_1, beta_2=beta_2
-            ),
-            jit_compile=jit,
-        )
+    elif is_tokenizer:
+        model = _build_tokenizer(args, image_shape)
     else:
         model = kerasgen.models.VAE(
             image_shape=image_shape,
@@ -373,12 +521,7 @@ def _train(args):
             kl_weight=args.kl_weight,
             seed=args.seed,
         )
-        optimizer = keras.optimizers.Adam(
-            args.learning_rate or 1e-3,
-            use_ema=args.ema is not None,
-            ema_momentum=args.ema or 0.99,
-        )
-        model.compile(optimizer=optimizer, jit_compile=jit)
+    _compile(args, model, jit)
 
     callbacks = [
         keras.callbacks.BackupAndRestore(
@@ -392,13 +535,39 @@ def _train(args):
     ]
     if args.ema is not None:
         callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
-    callbacks.append(
-        kerasgen.callbacks.SampleGrid(
-            os.path.join(args.output_dir, "samples"),
-            num_samples=args.num_samples,
-            seed=args.seed,
+    if args.model == "dvae":
+        steps_per_epoch = args.steps_per_epoch or int(
+            train_data.cardinality()
         )
-    )
+        if steps_per_epoch < 1:  # unknown cardinality: count the batches
+            steps_per_epoch = sum(1 for _ in train_data)
+        # DALL-E anneals the temperature from 1 to 1/16; here over the run.
+        callbacks.append(
+            kerasgen.callbacks.GumbelTemperatureSchedule(
+                start=1.0,
+                end=1.0 / 16,
+                decay_steps=args.epochs * steps_per_epoch,
+            )
+        )
+    reconstruction_grid = None
+    if not is_gan:
+        # Fixed images of the (unshuffled) training split over their
+        # reconstructions: for tokenizers, what the tokens keep.
+        reconstruction_grid = kerasgen.callbacks.ReconstructionGrid(
+            os.path.join(args.output_dir, "reconstructions"),
+            _first_images(
+                _dataset(args, args.split, shuffle=False), args.num_samples
+            ),
+        )
+        callbacks.append(reconstruction_grid)
+    if not is_tokenizer:  # a tokenizer's uniform-token samples are noise
+        callbacks.append(
+            kerasgen.callbacks.SampleGrid(
+                os.path.join(args.output_dir, "samples"),
+                num_samples=args.num_samples,
+                seed=args.seed,
+            )
+        )
     model.fit(
         train_data,
         epochs=args.epochs,
@@ -412,11 +581,21 @@ def _train(args):
         model.optimizer.finalize_variable_values(model.trainable_variables)
     path = os.path.join(args.output_dir, "model.keras")
     model.save(path)
-    images = model.generate(num_samples=args.num_samples, seed=args.seed)
-    grid = kerasgen.utils.save_image_grid(
-        images, os.path.join(args.output_dir, "samples.png"), scale=2
-    )
-    print(f"Saved {path} and {grid}")
+    written = [path]
+    if reconstruction_grid is not None:
+        written.append(
+            reconstruction_grid.save(
+                os.path.join(args.output_dir, "reconstructions.png")
+            )
+        )
+    if not is_tokenizer:
+        images = model.generate(num_samples=args.num_samples, seed=args.seed)
+        written.append(
+            kerasgen.utils.save_image_grid(
+                images, os.path.join(args.output_dir, "samples.png"), scale=2
+            )
+        )
+    print(f"Saved {' and '.join(written)}")
     return 0
 
 

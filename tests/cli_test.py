@@ -372,3 +372,64 @@ def test_evaluate_conditional_model_gets_balanced_labels(
     # class folders: 10 of each class either way.
     np.testing.assert_array_equal(np.bincount(model.labels), [10] * 10)
     assert np.isfinite(json.loads(capsys.readouterr().out)["fid"])
+
+
+@pytest.mark.parametrize("model", ["vqvae", "dvae", "vqgan"])
+def test_train_tokenizers(tmp_path, model):
+    import keras
+
+    run = str(tmp_path / model)
+    code = cli.main(
+        ["train", model, "--epochs", "2", "--steps-per-epoch", "2"]
+        + ["--batch-size", "8", "--codebook-size", "16", "--latent-dim", "4"]
+        + ["--filters", "8,8,8", "--discriminator-start", "1"]
+        + ["--num-samples", "6", "--output-dir", run, "--verbose", "0"]
+    )
+    assert code == 0
+    tokenizer = keras.saving.load_model(os.path.join(run, "model.keras"))
+    assert type(tokenizer).__name__ == {
+        "vqvae": "VQVAE",
+        "dvae": "DiscreteVAE",
+        "vqgan": "VQGAN",
+    }[model]
+    assert tokenizer.vocabulary_size == 16
+    assert tuple(tokenizer.token_shape) == (7, 7)
+    assert tokenizer.filters == (8, 8, 8)
+    if model == "dvae":
+        # Annealed over epochs x steps = 4 updates; set before the 4th.
+        assert tokenizer.codebook_dim == 4
+        np.testing.assert_allclose(
+            float(tokenizer.quantizer.current_temperature),
+            16.0**-0.75,
+            rtol=1e-5,
+        )
+    else:
+        assert tokenizer.latent_dim == 4
+        assert tokenizer.quantizer.use_ema
+        np.testing.assert_allclose(
+            tokenizer.quantizer.dead_code_threshold, 0.1 / 16
+        )
+    if model == "vqgan":
+        assert tokenizer.discriminator_start == 1
+        assert tokenizer.perceptual_loss is not None
+        assert int(tokenizer.discriminator_optimizer.iterations) == 4
+    # Originals over reconstructions (6 images, 8 a row: two rows), and no
+    # sample grid: a tokenizer's uniform-token samples are noise.
+    assert sorted(os.listdir(os.path.join(run, "reconstructions"))) == [
+        "reconstructions_epoch_001.png",
+        "reconstructions_epoch_002.png",
+    ]
+    grid = np.asarray(Image.open(os.path.join(run, "reconstructions.png")))
+    assert grid.shape == (2 * (2 * 28 + 6), 2 * (8 * 28 + 18))
+    assert not os.path.exists(os.path.join(run, "samples"))
+
+
+def test_train_refuses_bad_tokenizer_arguments(tmp_path, capsys):
+    base = ["train", "vqvae", "--output-dir", str(tmp_path / "run")]
+    assert cli.main(base + ["--codebook-size", "1"]) == 2
+    assert "--codebook-size must be >= 2; received 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(base + ["--filters", "16,x"])
+    assert "16,x" in capsys.readouterr().err
+    assert cli.main(base + ["--ema", "0.999"]) == 2
+    assert "--ema is supported for vae only" in capsys.readouterr().err

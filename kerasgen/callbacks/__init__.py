@@ -13,5 +13,6 @@ from kerasgen.callbacks.frechet_distance_callback import FrechetDistanceCallback
 from kerasgen.callbacks.gumbel_temperature_schedule import (
     GumbelTemperatureSchedule,
 )
+from kerasgen.callbacks.reconstruction_grid import ReconstructionGrid
 from kerasgen.callbacks.sample_grid import SampleGrid
 from kerasgen.callbacks.terminate_on_nan_losses import TerminateOnNaNLosses

@@ -1,51 +1,117 @@
 """The bundles ship inside the wheel, so from_preset works when installed."""
 
+import json
 import os
 import subprocess
 import sys
+import sysconfig
+import textwrap
 import zipfile
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 
+# Run in the fresh venv from an unrelated directory: prints where kerasgen
+# was imported from and whether two generate calls with one seed agree.
+_FROM_PRESET = textwrap.dedent(
+    """
+    import json, numpy as np, kerasgen
+    from kerasgen.models import VAE
+    vae = VAE.from_preset("vae_fashion_mnist")
+    a = vae.generate(num_samples=16, seed=0)
+    b = vae.generate(num_samples=16, seed=0)
+    print(json.dumps({
+        "file": kerasgen.__file__,
+        "shape": list(a.shape),
+        "dtype": str(a.dtype),
+        "same": bool(np.array_equal(a, b)),
+        "std": float(a.std()),
+        "applications": sorted(kerasgen.applications.list_applications()),
+    }))
+    """
+)
 
-@pytest.mark.large
-def test_wheel_contains_the_bundles(tmp_path):
+
+def _build_wheel(directory):
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            ROOT,
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-        ],
+        [sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps"]
+        + ["--no-build-isolation", "-q", "-w", str(directory)],
         check=True,
         capture_output=True,
-        cwd=str(tmp_path),
+        cwd=str(directory),
     )
-    (wheel,) = [p for p in os.listdir(tmp_path) if p.endswith(".whl")]
-    names = set(zipfile.ZipFile(tmp_path / wheel).namelist())
-    bundles = [
+    (wheel,) = [p for p in os.listdir(directory) if p.endswith(".whl")]
+    return directory / wheel
+
+
+def _bundle_names():
+    return [
         name
         for name in os.listdir(os.path.join(ROOT, "applications"))
         if os.path.isfile(
             os.path.join(ROOT, "applications", name, "config.json")
         )
     ]
+
+
+@pytest.mark.large
+def test_wheel_installed_in_a_new_venv_loads_presets(tmp_path):
+    wheel = _build_wheel(tmp_path)
+    names = set(zipfile.ZipFile(wheel).namelist())
+    bundles = _bundle_names()
     assert len(bundles) >= 4, bundles
     for bundle in bundles:
-        for name in (
-            "config.json",
-            "model.weights.h5",
-            "metadata.json",
-            "README.md",
-        ):
+        for name in ("config.json", "model.weights.h5", "metadata.json"):
             path = f"kerasgen/applications/bundles/{bundle}/{name}"
             assert path in names, path
+        assert f"kerasgen/applications/bundles/{bundle}/README.md" in names
     assert any(n.endswith("entry_points.txt") for n in names)
+
+    # A new venv gets the wheel itself; its dependencies (TensorFlow, Keras)
+    # come from this test's environment through a path-only .pth file, which
+    # does not run the editable install's hook, so the checkout is not used.
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    with open(os.path.join(site, "deps.pth"), "w") as f:
+        f.write(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [python, "-m", "pip", "install", "-q", "--no-deps", "--no-index"]
+        + [str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = dict(os.environ, PYTHONPATH="")
+    result = subprocess.run(
+        [python, "-c", _FROM_PRESET],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=str(elsewhere),
+        env=env,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["file"].startswith(str(venv)), report["file"]
+    assert report["shape"] == [16, 28, 28, 1]
+    assert report["dtype"] == "uint8"
+    assert report["same"]
+    assert report["std"] > 10.0  # real images, not a constant
+    assert set(bundles) <= set(report["applications"])
+    listing = subprocess.run(
+        [str(venv / "bin" / "kerasgen"), "list"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=str(elsewhere),
+        env=env,
+    ).stdout
+    assert "vae_fashion_mnist" in listing

@@ -1,0 +1,104 @@
+"""Saves originals and their reconstructions as a PNG grid during training."""
+
+import os
+
+import keras
+import numpy as np
+
+from kerasgen.utils import image_utils
+
+
+class ReconstructionGrid(keras.callbacks.Callback):
+    """Writes fixed images over `model.predict(images)` every N epochs.
+
+    For models whose `call` in inference returns reconstructions (the
+    `VAE`, the image tokenizers `VQVAE`, `DiscreteVAE` and `VQGAN`). Each
+    grid has `2 * rows` rows: a row of originals, then the row of their
+    reconstructions, and so on; the same images every epoch, so the
+    pictures show how reconstruction improves. For an `ImageTokenizer` the
+    reconstruction is `detokenize(tokenize(images))`, so the grid shows
+    what the tokens keep.
+
+    Args:
+        output_dir: str. Folder of the PNG files.
+        images: uint8 `(n, height, width, channels)` in `[0, 255]` or float
+            in `[-1, 1]`, `n >= 1`.
+        images_per_row: int >= 1. Defaults to 8.
+        every_n_epochs: int >= 1. Defaults to 1.
+        filename: str. Format string with `{epoch}` (1-based). Defaults to
+            `"reconstructions_epoch_{epoch:03d}.png"`.
+        scale: int. Upscaling of the grid. Defaults to 2.
+
+    Example:
+    >>> (_, _), (x_test, _) = kerasgen.datasets.fashion_mnist.load_data()
+    >>> callback = ReconstructionGrid("runs/vqvae/recon", x_test[:32, ..., None])
+    """
+
+    def __init__(
+        self,
+        output_dir,
+        images,
+        images_per_row=8,
+        every_n_epochs=1,
+        filename="reconstructions_epoch_{epoch:03d}.png",
+        scale=2,
+    ):
+        super().__init__()
+        for name, value in (
+            ("images_per_row", images_per_row),
+            ("every_n_epochs", every_n_epochs),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(
+                    f"{name} must be an int >= 1; received {value!r}"
+                )
+        images = image_utils.validate_images(images, name="images")
+        if not len(images):
+            raise ValueError(
+                "images must hold at least one image; received shape "
+                f"{images.shape}"
+            )
+        self.output_dir = output_dir
+        self.images = images
+        self.images_per_row = images_per_row
+        self.every_n_epochs = every_n_epochs
+        self.filename = filename
+        self.scale = scale
+        self.paths = []
+
+    def reconstruction_rows(self):
+        """The grid's images: rows of originals, each over its reconstructions."""
+        reconstructions = self.model.predict(
+            self.images, batch_size=len(self.images), verbose=0
+        )
+        originals = image_utils.float_to_uint8(self.images)
+        reconstructions = image_utils.float_to_uint8(reconstructions)
+        rows = []
+        for start in range(0, len(originals), self.images_per_row):
+            for batch in (originals, reconstructions):
+                row = batch[start : start + self.images_per_row]
+                missing = self.images_per_row - len(row)
+                if missing:  # white cells complete the last pair of rows
+                    row = np.concatenate(
+                        [row, np.full((missing,) + row.shape[1:], 255, "uint8")]
+                    )
+                rows.append(row)
+        return np.concatenate(rows)
+
+    def save(self, path):
+        """Writes the current grid to `path` and returns the path."""
+        grid = self.reconstruction_rows()
+        return image_utils.save_image_grid(
+            grid,
+            path,
+            num_rows=len(grid) // self.images_per_row,
+            scale=self.scale,
+        )
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_n_epochs:
+            return
+        path = os.path.join(
+            self.output_dir, self.filename.format(epoch=epoch + 1)
+        )
+        self.paths.append(self.save(path))
