@@ -68,7 +68,7 @@ SMOKE = "--smoke" in sys.argv
 ## Hyperparameters
 
 The same settings as the pretrained `vqvae_fashion_mnist`
-(`applications/train_tokenizer.py`).
+(`kerasgen train vqvae`, see its recipe.sh).
 """
 
 CODEBOOK_SIZE = 512

@@ -56,8 +56,8 @@ SMOKE = "--smoke" in sys.argv
 """
 ## Hyperparameters
 
-The settings of the pretrained `vqgan_fashion_mnist`
-(`applications/train_tokenizer.py`); its encoder, decoder and quantizer are
+The settings of the pretrained `vqgan_fashion_mnist` (`kerasgen train
+vqgan`, see its recipe.sh); its encoder, decoder and quantizer are
 those of `vqvae_fashion_mnist`, so the two differ only in the losses.
 """
 

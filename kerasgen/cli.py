@@ -143,8 +143,7 @@ def _build_parser():
         "--discriminator-start",
         type=int,
         default=400,
-        help="vqgan: training steps before the adversarial loss. "
-        "Default: 400.",
+        help="vqgan: training steps before the adversarial loss. Default: 400.",
     )
     train.add_argument(
         "--perceptual-loss",
@@ -413,7 +412,8 @@ def _build_tokenizer(args, image_shape):
         return kerasgen.models.VQVAE(**common)
     perceptual = args.perceptual_loss
     if perceptual == "auto":
-        perceptual = "fmnist_features" if image_shape == (28, 28, 1) else "vgg16"
+        is_fmnist_shape = image_shape == (28, 28, 1)
+        perceptual = "fmnist_features" if is_fmnist_shape else "vgg16"
     return kerasgen.models.VQGAN(
         perceptual_loss=None if perceptual == "none" else perceptual,
         discriminator_start=args.discriminator_start,
@@ -536,9 +536,7 @@ def _train(args):
     if args.ema is not None:
         callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     if args.model == "dvae":
-        steps_per_epoch = args.steps_per_epoch or int(
-            train_data.cardinality()
-        )
+        steps_per_epoch = args.steps_per_epoch or int(train_data.cardinality())
         if steps_per_epoch < 1:  # unknown cardinality: count the batches
             steps_per_epoch = sum(1 for _ in train_data)
         # DALL-E anneals the temperature from 1 to 1/16; here over the run.

@@ -387,11 +387,14 @@ def test_train_tokenizers(tmp_path, model):
     )
     assert code == 0
     tokenizer = keras.saving.load_model(os.path.join(run, "model.keras"))
-    assert type(tokenizer).__name__ == {
-        "vqvae": "VQVAE",
-        "dvae": "DiscreteVAE",
-        "vqgan": "VQGAN",
-    }[model]
+    assert (
+        type(tokenizer).__name__
+        == {
+            "vqvae": "VQVAE",
+            "dvae": "DiscreteVAE",
+            "vqgan": "VQGAN",
+        }[model]
+    )
     assert tokenizer.vocabulary_size == 16
     assert tuple(tokenizer.token_shape) == (7, 7)
     assert tokenizer.filters == (8, 8, 8)

@@ -7,10 +7,11 @@ set -euo pipefail
 RUN=${RUN:-runs/vqvae_fashion_mnist}
 RUN_NO_RESTART=${RUN_NO_RESTART:-runs/vqvae_no_restart}
 EPOCHS=${EPOCHS:-2}
-.venv/bin/python applications/train_tokenizer.py vqvae --epochs "$EPOCHS" \
-  --output-dir "$RUN"
-.venv/bin/python applications/train_tokenizer.py vqvae --epochs "$EPOCHS" \
-  --dead-code-threshold 0 --output-dir "$RUN_NO_RESTART"
+.venv/bin/kerasgen train vqvae --epochs "$EPOCHS" --batch-size 128 \
+  --jit-compile true --seed 0 --verbose 2 --output-dir "$RUN"
+.venv/bin/kerasgen train vqvae --epochs "$EPOCHS" --batch-size 128 \
+  --jit-compile true --seed 0 --verbose 2 --dead-code-threshold 0 \
+  --output-dir "$RUN_NO_RESTART"
 .venv/bin/python applications/tokenizer_bundle.py "$RUN/model.keras" \
   applications/vqvae_fashion_mnist \
   --compare "no_restart=$RUN_NO_RESTART/model.keras"

@@ -31,7 +31,7 @@ class ReconstructionGrid(keras.callbacks.Callback):
 
     Example:
     >>> (_, _), (x_test, _) = kerasgen.datasets.fashion_mnist.load_data()
-    >>> callback = ReconstructionGrid("runs/vqvae/recon", x_test[:32, ..., None])
+    >>> callback = ReconstructionGrid("runs/recon", x_test[:32, ..., None])
     """
 
     def __init__(
@@ -48,7 +48,8 @@ class ReconstructionGrid(keras.callbacks.Callback):
             ("images_per_row", images_per_row),
             ("every_n_epochs", every_n_epochs),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            is_int = isinstance(value, int) and not isinstance(value, bool)
+            if not is_int or value < 1:
                 raise ValueError(
                     f"{name} must be an int >= 1; received {value!r}"
                 )
@@ -67,7 +68,7 @@ class ReconstructionGrid(keras.callbacks.Callback):
         self.paths = []
 
     def reconstruction_rows(self):
-        """The grid's images: rows of originals, each over its reconstructions."""
+        """The grid's images: rows of originals over their reconstructions."""
         reconstructions = self.model.predict(
             self.images, batch_size=len(self.images), verbose=0
         )

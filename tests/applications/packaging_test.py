@@ -74,8 +74,9 @@ def test_wheel_installed_in_a_new_venv_loads_presets(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
     site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        [python, "-c", purelib],
         check=True,
         capture_output=True,
         text=True,
