@@ -180,8 +180,15 @@ def _build_parser():
     train.add_argument(
         "--kl-weight",
         type=float,
-        default=1.0,
-        help="VAE KL weight. Default: 1.",
+        default=None,
+        help="KL weight of the VAE (to N(0, I)) or the dvae (to the uniform "
+        "prior over codes). Default: 1 (vae), 5e-4 (dvae).",
+    )
+    train.add_argument(
+        "--straight-through",
+        action="store_true",
+        help="dvae: hard one-hot codes in the forward pass of training, "
+        "softmax gradients (straight-through Gumbel-softmax).",
     )
     train.add_argument(
         "--ema",
@@ -382,6 +389,8 @@ def _build_tokenizer(args, image_shape):
             codebook_size=args.codebook_size,
             codebook_dim=args.latent_dim or 64,
             filters=args.filters,
+            kl_weight=5e-4 if args.kl_weight is None else args.kl_weight,
+            straight_through=args.straight_through,
             seed=args.seed,
         )
     latent_dim = args.latent_dim or 16
@@ -518,7 +527,7 @@ def _train(args):
             image_shape=image_shape,
             latent_dim=args.latent_dim or 16,
             likelihood=args.likelihood,
-            kl_weight=args.kl_weight,
+            kl_weight=1.0 if args.kl_weight is None else args.kl_weight,
             seed=args.seed,
         )
     _compile(args, model, jit)

@@ -384,6 +384,11 @@ def test_train_tokenizers(tmp_path, model):
         + ["--batch-size", "8", "--codebook-size", "16", "--latent-dim", "4"]
         + ["--filters", "8,8,8", "--discriminator-start", "1"]
         + ["--num-samples", "6", "--output-dir", run, "--verbose", "0"]
+        + (
+            ["--straight-through", "--kl-weight", "0.01"]
+            if model == "dvae"
+            else []
+        )
     )
     assert code == 0
     tokenizer = keras.saving.load_model(os.path.join(run, "model.keras"))
@@ -401,6 +406,8 @@ def test_train_tokenizers(tmp_path, model):
     if model == "dvae":
         # Annealed over epochs x steps = 4 updates; set before the 4th.
         assert tokenizer.codebook_dim == 4
+        assert tokenizer.quantizer.straight_through
+        assert tokenizer.quantizer.kl_weight == 0.01
         np.testing.assert_allclose(
             float(tokenizer.quantizer.current_temperature),
             16.0**-0.75,
