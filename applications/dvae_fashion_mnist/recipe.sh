@@ -6,7 +6,7 @@
 set -euo pipefail
 RUN=${RUN:-runs/dvae_fashion_mnist}
 EPOCHS=${EPOCHS:-2}
-.venv/bin/kerasgen train dvae --epochs "$EPOCHS" --batch-size 128 \
+.venv/bin/kerasgen train dvae --epochs "$EPOCHS" --batch-size 128 --learning-rate 1e-3 \
   --jit-compile true --seed 0 --verbose 2 --output-dir "$RUN"
 .venv/bin/python applications/tokenizer_bundle.py "$RUN/model.keras" \
   applications/dvae_fashion_mnist
