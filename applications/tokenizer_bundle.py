@@ -126,12 +126,10 @@ def main():
         },
     )
     # 5 pairs of rows: 10 test images, their reconstructions below.
-    pairs = [
-        np.concatenate([x_test[i : i + 10], reconstructions[i : i + 10]])
-        for i in range(0, 50, 10)
-    ]
     kerasgen.utils.save_image_grid(
-        np.concatenate(pairs),
+        kerasgen.utils.image_utils.interleave_rows(
+            x_test[:50], reconstructions[:50], 10
+        ),
         os.path.join(args.bundle_dir, "reconstructions.png"),
         num_rows=10,
         scale=2,

@@ -3,7 +3,6 @@
 import os
 
 import keras
-import numpy as np
 
 from kerasgen.utils import image_utils
 
@@ -72,19 +71,11 @@ class ReconstructionGrid(keras.callbacks.Callback):
         reconstructions = self.model.predict(
             self.images, batch_size=len(self.images), verbose=0
         )
-        originals = image_utils.float_to_uint8(self.images)
-        reconstructions = image_utils.float_to_uint8(reconstructions)
-        rows = []
-        for start in range(0, len(originals), self.images_per_row):
-            for batch in (originals, reconstructions):
-                row = batch[start : start + self.images_per_row]
-                missing = self.images_per_row - len(row)
-                if missing:  # white cells complete the last pair of rows
-                    row = np.concatenate(
-                        [row, np.full((missing,) + row.shape[1:], 255, "uint8")]
-                    )
-                rows.append(row)
-        return np.concatenate(rows)
+        return image_utils.interleave_rows(
+            image_utils.float_to_uint8(self.images),
+            image_utils.float_to_uint8(reconstructions),
+            self.images_per_row,
+        )
 
     def save(self, path):
         """Writes the current grid to `path` and returns the path."""

@@ -98,6 +98,38 @@ def float_to_uint8(images):
     return np.round(array).astype("uint8")
 
 
+def interleave_rows(originals, reconstructions, images_per_row):
+    """Rows of `originals`, each followed by the row of its reconstructions.
+
+    Args:
+        originals, reconstructions: uint8 arrays of the same shape
+            `(n, height, width, channels)`.
+        images_per_row: int >= 1.
+
+    Returns:
+        uint8 array of `2 * ceil(n / images_per_row) * images_per_row`
+        images for `make_image_grid(..., num_rows=len // images_per_row)`;
+        white images complete the last pair of rows.
+    """
+    originals = np.asarray(originals)
+    reconstructions = np.asarray(reconstructions)
+    if originals.shape != reconstructions.shape:
+        raise ValueError(
+            "originals and reconstructions must have the same shape; "
+            f"received {originals.shape} and {reconstructions.shape}"
+        )
+    rows = []
+    for start in range(0, len(originals), images_per_row):
+        for batch in (originals, reconstructions):
+            row = batch[start : start + images_per_row]
+            missing = images_per_row - len(row)
+            if missing:
+                white = np.full((missing,) + row.shape[1:], 255, "uint8")
+                row = np.concatenate([row, white])
+            rows.append(row)
+    return np.concatenate(rows)
+
+
 def make_image_grid(images, num_rows=None, padding=2, pad_value=255):
     """Tiles a batch of uint8 images into one uint8 image.
 

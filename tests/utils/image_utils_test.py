@@ -66,3 +66,14 @@ def test_save_image_grid_writes_png(tmp_path):
 def test_grid_refuses_floats():
     with pytest.raises(ValueError, match="uint8"):
         image_utils.make_image_grid(np.zeros((1, 2, 2, 1), "float32"))
+
+
+def test_interleave_rows_pairs_rows_and_pads_with_white():
+    originals = np.arange(5, dtype="uint8").reshape(5, 1, 1, 1)
+    reconstructions = originals + 100
+    rows = image_utils.interleave_rows(originals, reconstructions, 3)
+    np.testing.assert_array_equal(
+        rows[:, 0, 0, 0], [0, 1, 2, 100, 101, 102, 3, 4, 255, 103, 104, 255]
+    )
+    with pytest.raises(ValueError, match="same shape"):
+        image_utils.interleave_rows(originals, reconstructions[:4], 3)
