@@ -7,7 +7,9 @@ import numpy as np
 from keras import ops
 
 from kerasgen.models.generative_model import GenerativeModel
+from kerasgen.quantizers import _quantizer_utils as quantizer_utils
 from kerasgen.utils import distribution_utils
+from kerasgen.utils import image_utils
 
 RECONSTRUCTION_LOSSES = ("mse", "l1")
 
@@ -53,6 +55,54 @@ class ImageTokenizer(GenerativeModel):
     """
 
     per_sample_generate_kwargs = ("token_ids",)
+    default_learning_rate = 2e-4
+    default_evaluation_metrics = (
+        "mse",
+        "psnr",
+        "reconstruction_fid",
+        "codebook_usage",
+        "codebook_perplexity",
+    )
+
+    def preview_images(self, num_images=64, seed=0, images=None):
+        """Rows of test images, each over the row of its reconstructions.
+
+        Args:
+            num_images: int. Images in the grid (originals and
+                reconstructions together). Defaults to 64.
+            seed: int. Unused (reconstruction is deterministic).
+            images: uint8 or `[-1, 1]` images `(n, h, w, c)`, or `None` for
+                the first Fashion-MNIST test images (28x28x1 models only).
+
+        Returns:
+            uint8 `(num_images, h, w, c)` for an 8-wide grid.
+        """
+        del seed
+        from kerasgen.utils import argument_validation
+
+        num_images = argument_validation.check_positive_int(
+            "num_images", num_images
+        )
+        count = max(1, num_images // 2)
+        if images is None:
+            if tuple(self.image_shape) != (28, 28, 1):
+                raise ValueError(
+                    "images is required for a tokenizer of image_shape "
+                    f"{tuple(self.image_shape)}; received None"
+                )
+            from kerasgen.datasets import fashion_mnist
+
+            (_, _), (test_images, _) = fashion_mnist.load_data()
+            images = test_images[:count, ..., None]
+        originals = image_utils.validate_images(
+            images, self.image_shape, name="images"
+        )[:count]
+        reconstructions = self.predict(originals, verbose=0)
+        return image_utils.interleave_rows(
+            image_utils.float_to_uint8(originals),
+            image_utils.float_to_uint8(reconstructions),
+            images_per_row=8,
+        )
 
     def __init__(self, reconstruction_loss="mse", **kwargs):
         if reconstruction_loss not in RECONSTRUCTION_LOSSES:
@@ -272,6 +322,8 @@ class ImageTokenizer(GenerativeModel):
         quantizer_loss = ops.cast(outputs["loss"], "float32")
         self.reconstruction_loss_tracker.update_state(reconstruction)
         self.quantizer_loss_tracker.update_state(quantizer_loss)
+        # JAX: the quantizer's perplexity/usage kept from its call().
+        quantizer_utils.flush_code_statistics(self)
         loss = ops.mean(reconstruction + quantizer_loss)
         if self.losses:
             loss = loss + ops.cast(ops.sum(self.losses), loss.dtype)

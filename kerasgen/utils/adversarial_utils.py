@@ -38,6 +38,28 @@ def make_optimizer(model, optimizer, default, name):
     return optimizer
 
 
+def two_optimizers(defaults, learning_rate=None, **optimizer_kwargs):
+    """`{"generator_optimizer", "discriminator_optimizer"}`: two Adams.
+
+    Args:
+        defaults: dict of the model's Adam arguments (`learning_rate`,
+            `beta_1`, `beta_2`).
+        learning_rate: float or `None`. Overrides `defaults`' rate.
+        **optimizer_kwargs: other Adam arguments, overriding `defaults`.
+    """
+    from kerasgen.utils import argument_validation
+
+    arguments = dict(defaults, **optimizer_kwargs)
+    if learning_rate is not None:
+        arguments["learning_rate"] = argument_validation.check_float(
+            "learning_rate", learning_rate, minimum=0.0, min_inclusive=False
+        )
+    return {
+        name: keras.optimizers.Adam(**arguments)
+        for name in ("generator_optimizer", "discriminator_optimizer")
+    }
+
+
 def compile_config(model):
     """The two optimizers, serialized (for `.keras` files)."""
     if getattr(model, "generator_optimizer", None) is None:

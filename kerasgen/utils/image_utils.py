@@ -7,6 +7,7 @@ and refuse anything else with a `ValueError` that names the argument.
 
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -15,8 +16,12 @@ def _describe(array):
     return f"shape={array.shape}, dtype={array.dtype}"
 
 
-def validate_images(images, image_shape=None, name="images"):
+def validate_images(images, image_shape=None, name="images", allow_empty=True):
     """Checks a batch of images and returns it as float32 in `[-1, 1]`.
+
+    Float images that all lie in `[0, 1]` (the classic `x / 255`) pass, as
+    they are valid `[-1, 1]` images, but with one `UserWarning` that names
+    the likely mistake and its fix.
 
     Args:
         images: array-like, `(batch, height, width, channels)`, either uint8
@@ -25,6 +30,8 @@ def validate_images(images, image_shape=None, name="images"):
             `None` entries are not checked. Defaults to `None`.
         name: str. Argument name used in error messages. Defaults to
             `"images"`.
+        allow_empty: bool. Whether a batch of 0 images passes. Defaults to
+            `True`.
 
     Returns:
         A NumPy float32 array in `[-1, 1]` of the same shape.
@@ -49,6 +56,11 @@ def validate_images(images, image_shape=None, name="images"):
         raise ValueError(
             f"{name} must have rank 4 (batch, height, width, channels); "
             f"received {_describe(array)}"
+        )
+    if not allow_empty and array.shape[0] == 0:
+        raise ValueError(
+            f"{name} holds 0 images; expected at least one image, received "
+            f"{_describe(array)}"
         )
     if image_shape is not None:
         for axis, (got, want) in enumerate(
@@ -77,6 +89,17 @@ def validate_images(images, image_shape=None, name="images"):
             f"min={float(array.min())}, max={float(array.max())} with dtype "
             f"{array.dtype}"
         )
+    if array.size > 1 and array.min() >= 0.0 and array.max() <= 1.0:
+        if array.max() > array.min():
+            warnings.warn(
+                f"{name}: every float value lies in [0, 1] (min="
+                f"{float(array.min()):.3g}, max={float(array.max()):.3g}), but "
+                "kerasgen reads float images as [-1, 1]: images scaled with "
+                "`x / 255` come out too bright. Pass the uint8 images "
+                "unchanged, or scale them with `x / 127.5 - 1`.",
+                UserWarning,
+                stacklevel=3,
+            )
     return array.astype("float32")
 
 

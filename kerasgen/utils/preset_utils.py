@@ -106,21 +106,179 @@ def verify_weights(preset_dir):
     return metadata
 
 
-def save_preset(model, preset_dir, metadata=None):
-    """Writes `model` as a preset folder (config, weights, metadata)."""
-    os.makedirs(preset_dir, exist_ok=True)
-    # A preset is an inference bundle: no compile config and no optimizer
-    # state, so loading it neither builds an optimizer nor warns about one.
+# Attribute set on an object loaded from a preset: `{"preset", "sha256"}`.
+REFERENCE_ATTRIBUTE = "_kerasgen_preset_reference"
+
+
+def preset_reference(obj):
+    """The `{"preset", "sha256"}` an object was loaded from, or `None`."""
+    return getattr(obj, REFERENCE_ATTRIBUTE, None)
+
+
+def _reference_name(preset_dir):
+    """A bundled preset's name, else the absolute folder path."""
+    preset_dir = os.path.abspath(preset_dir)
+    root = os.path.abspath(bundles_dir())
+    if os.path.dirname(preset_dir) == root or os.path.realpath(
+        os.path.dirname(preset_dir)
+    ) == os.path.realpath(root):
+        return os.path.basename(preset_dir)
+    return preset_dir
+
+
+def mark_reference(obj, preset_dir, sha256):
+    """Records on `obj` that it came from `preset_dir` (weights `sha256`)."""
+    object.__setattr__(
+        obj,
+        REFERENCE_ATTRIBUTE,
+        {"preset": _reference_name(preset_dir), "sha256": sha256},
+    )
+    return obj
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class PresetReference:
+    """A sub-model stored in a config as `{preset, sha256}`, not as a copy.
+
+    `save_preset` writes the config of a sub-model that was loaded from a
+    preset (a tokenizer under a token transformer, the feature network of a
+    perceptual loss) as this reference and leaves its weights out of the
+    outer weights file; deserializing the reference loads the preset,
+    checking that its weights still have the recorded sha256.
+    """
+
+    def __init__(self, preset, sha256):
+        self.preset = preset
+        self.sha256 = sha256
+
+    def get_config(self):
+        return {"preset": self.preset, "sha256": self.sha256}
+
+    @classmethod
+    def from_config(cls, config):
+        return load_preset(config["preset"], expected_sha256=config["sha256"])
+
+    @staticmethod
+    def serialized(reference):
+        """The config dict Keras deserializes into the loaded preset."""
+        return {
+            "module": __name__,
+            "class_name": "PresetReference",
+            "config": dict(reference),
+            "registered_name": "kerasgen>PresetReference",
+        }
+
+
+def _sub_objects(model):
+    """Every layer below `model` (not `model` itself), depth first."""
+    flatten = getattr(model, "_flatten_layers", None)
+    if flatten is None:
+        return []
+    return list(flatten(include_self=False, recursive=True))
+
+
+def referenced_objects(model):
+    """Sub-objects of `model` that were loaded from a preset.
+
+    Also found below another referenced object's level only once: the
+    outermost referenced object stands for everything inside it.
+    """
+    found = []
+    inside = set()
+    for layer in _sub_objects(model):
+        if id(layer) in inside:
+            continue
+        if preset_reference(layer) is not None:
+            found.append(layer)
+            inside.update(id(inner) for inner in _sub_objects(layer))
+    return found
+
+
+def _replace_references(config, replacements):
+    """`config` with every sub-dict equal to a key of `replacements` swapped."""
+    for original, reference in replacements:
+        if config == original:
+            return reference
+    if isinstance(config, dict):
+        return {
+            key: _replace_references(value, replacements)
+            for key, value in config.items()
+        }
+    if isinstance(config, list):
+        return [_replace_references(value, replacements) for value in config]
+    return config
+
+
+def _training_only_objects(model):
+    objects = []
+    for name in getattr(model, "training_only", ()):
+        value = getattr(model, name, None)
+        if value is not None:
+            objects.append(value)
+    return objects
+
+
+def _objects_to_skip(model, include_training_only):
+    skipped = list(referenced_objects(model))
+    if not include_training_only:
+        skipped += _training_only_objects(model)
+    return skipped
+
+
+def _weights_io():
+    from keras.src.saving import saving_lib  # keras-hub uses it the same way
+
+    return saving_lib
+
+
+def model_config(model):
+    """The serialized model, sub-models from presets as references."""
     config = keras.saving.serialize_keras_object(model)
     config.pop("compile_config", None)
+    replacements = []
+    for obj in referenced_objects(model):
+        original = json.loads(
+            json.dumps(keras.saving.serialize_keras_object(obj))
+        )
+        replacements.append(
+            (original, PresetReference.serialized(preset_reference(obj)))
+        )
+    config = json.loads(json.dumps(config))
+    return _replace_references(config, replacements)
+
+
+def save_preset(model, preset_dir, metadata=None, include_training_only=False):
+    """Writes `model` as a preset folder (config, weights, metadata).
+
+    A preset is an inference bundle: no compile config or optimizer state;
+    sub-models that came from a preset are stored as `{preset, sha256}`
+    references (their weights stay in their own bundle); the networks named
+    in `model.training_only` are left out unless `include_training_only`.
+
+    Args:
+        model: the model.
+        preset_dir: str. Output folder (created).
+        metadata: dict or `None`. Extra metadata (dataset, license...).
+        include_training_only: bool. Keep the weights of the training-only
+            networks (to resume adversarial training). Defaults to `False`.
+    """
+    os.makedirs(preset_dir, exist_ok=True)
+    config = model_config(model)
     with open(os.path.join(preset_dir, CONFIG_FILE), "w") as f:
         json.dump(config, f, indent=2, sort_keys=True)
+    # A fresh copy without compile state, so no optimizer is saved.
     bundle = keras.saving.deserialize_keras_object(config)
     bundle.set_weights(model.get_weights())
     if hasattr(model, "seed_generator"):
         bundle.seed_generator.state.assign(model.seed_generator.state.value)
     weights_path = os.path.join(preset_dir, WEIGHTS_FILE)
-    bundle.save_weights(weights_path)
+    if os.path.exists(weights_path):
+        os.remove(weights_path)
+    _weights_io().save_weights_only(
+        bundle,
+        weights_path,
+        objects_to_skip=_objects_to_skip(bundle, include_training_only),
+    )
     from kerasgen.version import __version__
 
     info = {
@@ -133,29 +291,80 @@ def save_preset(model, preset_dir, metadata=None):
         ),
     }
     info.update(metadata or {})
+    info["include_training_only"] = bool(include_training_only)
+    info["training_only"] = list(getattr(model, "training_only", ()))
+    info["references"] = [
+        preset_reference(obj) for obj in referenced_objects(model)
+    ]
     info["weights_sha256"] = sha256_file(weights_path)
     with open(os.path.join(preset_dir, METADATA_FILE), "w") as f:
         json.dump(info, f, indent=2, sort_keys=True)
     return preset_dir
 
 
-def load_preset(preset, cls=None):
+def load_preset(
+    preset, cls=None, load_weights=True, expected_sha256=None, **overrides
+):
     """Loads a preset after checking its weights' sha256.
 
     Args:
         preset: str. A bundled preset name or a preset folder.
         cls: class or `None`. When given, the preset must hold an instance
             of it (or of a subclass).
+        load_weights: bool. Load the weights (else freshly initialised).
+            Defaults to `True`.
+        expected_sha256: str or `None`. The sha256 the weights must have
+            (a reference from another preset records it).
+        **overrides: constructor arguments replacing those of the config.
+
+    Returns:
+        The model; a `GenerativeModel` comes compiled with its default
+        optimizers, so `evaluate()` works at once.
     """
     preset_dir = resolve_preset(preset)
     metadata = verify_weights(preset_dir)
+    if expected_sha256 is not None and (
+        metadata["weights_sha256"] != expected_sha256
+    ):
+        raise ValueError(
+            f"preset {preset!r} is referenced with weights sha256 "
+            f"{expected_sha256}, but its weights now have "
+            f"{metadata['weights_sha256']}: the referenced bundle was "
+            "replaced; re-save the outer preset against it"
+        )
     with open(os.path.join(preset_dir, CONFIG_FILE)) as f:
         config = json.load(f)
+    if overrides:
+        unknown = sorted(set(overrides) - set(config.get("config", {})))
+        if unknown:
+            raise ValueError(
+                f"overrides {unknown} are not constructor arguments of "
+                f"{config.get('class_name')}; expected some of "
+                f"{sorted(config.get('config', {}))}"
+            )
+        config = dict(config, config=dict(config["config"]))
+        for key, value in overrides.items():
+            if isinstance(value, (keras.layers.Layer, keras.Model)):
+                value = keras.saving.serialize_keras_object(value)
+            config["config"][key] = value
     model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     if cls is not None and not isinstance(model, cls):
         raise ValueError(
             f"preset {preset!r} holds a {metadata.get('class_name')}, not a "
             f"{cls.__name__}; load it with kerasgen.applications.load()"
         )
-    model.load_weights(os.path.join(preset_dir, WEIGHTS_FILE))
+    if load_weights:
+        if not model.built:
+            model.build_from_config(config.get("build_config", {}))
+        include = metadata.get("include_training_only", True)
+        _weights_io().load_weights_only(
+            model,
+            os.path.join(preset_dir, WEIGHTS_FILE),
+            objects_to_skip=_objects_to_skip(model, include),
+        )
+    mark_reference(model, preset_dir, metadata["weights_sha256"])
+    from kerasgen.models.generative_model import GenerativeModel
+
+    if isinstance(model, GenerativeModel):
+        model.compile()
     return model

@@ -83,6 +83,8 @@ class VAE(GenerativeModel):
     """
 
     per_sample_generate_kwargs = ("latents",)
+    default_learning_rate = 1e-3
+    default_evaluation_metrics = ("bits_per_dim",)
 
     def __init__(
         self,
