@@ -294,11 +294,29 @@ class GAN(GenerativeModel):
 
     def _make_optimizer(self, optimizer, name):
         def default():
-            if self.loss == "wasserstein":
-                return keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)
-            return keras.optimizers.Adam(2e-4, beta_1=0.5)
+            return self.default_optimizers()[name]
 
         return adversarial_utils.make_optimizer(self, optimizer, default, name)
+
+    # --- Defaults the model owns.
+    training_only = ("discriminator",)
+
+    @property
+    def default_evaluation_metrics(self):
+        if self.num_classes is None:
+            return ("fid", "kid")
+        return ("fid", "kid", "label_agreement")
+
+    def default_optimizers(self, learning_rate=None, **optimizer_kwargs):
+        """Adam(2e-4, beta_1=0.5) for both networks (DCGAN), or Adam(1e-4,
+        beta_1=0, beta_2=0.9) for `"wasserstein"` (WGAN-GP)."""
+        if self.loss == "wasserstein":
+            defaults = dict(learning_rate=1e-4, beta_1=0.0, beta_2=0.9)
+        else:
+            defaults = dict(learning_rate=2e-4, beta_1=0.5)
+        return adversarial_utils.two_optimizers(
+            defaults, learning_rate, **optimizer_kwargs
+        )
 
     def get_compile_config(self):
         return adversarial_utils.compile_config(self)

@@ -208,20 +208,35 @@ class VQGAN(VQVAE):
                 `steps_per_execution`, `run_eagerly`).
         """
         adversarial_utils.check_compile("VQGAN", kwargs)
-
-        def default():
-            return keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.9)
-
+        defaults = self.default_optimizers()
         self.generator_optimizer = adversarial_utils.make_optimizer(
-            self, generator_optimizer, default, "generator_optimizer"
+            self,
+            generator_optimizer,
+            lambda: defaults["generator_optimizer"],
+            "generator_optimizer",
         )
         self.discriminator_optimizer = adversarial_utils.make_optimizer(
-            self, discriminator_optimizer, default, "discriminator_optimizer"
+            self,
+            discriminator_optimizer,
+            lambda: defaults["discriminator_optimizer"],
+            "discriminator_optimizer",
         )
         super().compile(optimizer=None, **kwargs)
         self.generator_optimizer.build(self._autoencoder_variables())
         self.discriminator_optimizer.build(
             self.discriminator.trainable_variables
+        )
+
+    # --- Defaults the model owns.
+    training_only = ("discriminator", "perceptual_loss")
+
+    def default_optimizers(self, learning_rate=None, **optimizer_kwargs):
+        """Adam(2e-4, beta_1=0.5, beta_2=0.9) for the autoencoder and the
+        discriminator (taming-transformers' betas)."""
+        return adversarial_utils.two_optimizers(
+            dict(learning_rate=2e-4, beta_1=0.5, beta_2=0.9),
+            learning_rate,
+            **optimizer_kwargs,
         )
 
     def get_compile_config(self):
