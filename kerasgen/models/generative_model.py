@@ -158,6 +158,12 @@ class GenerativeModel(keras.Model):
         self._reset_generate_functions()
         super().compile(optimizer=optimizer, **kwargs)
 
+    def compile_from_config(self, config):
+        # Keras skips this for a model whose compile() is overridden.
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if getattr(self, "optimizer", None) is not None and self.built:
+            self.optimizer.build(self.trainable_variables)
+
     def preview_images(self, num_images=64, seed=0, images=None):
         """The images of the model card's grid (uint8).
 

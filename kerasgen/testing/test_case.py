@@ -250,7 +250,9 @@ class TestCase(parameterized.TestCase):
 
         Config round trip; `predict` shape; `fit` 2 steps with finite logs and
         every sub-network's weights changed; `generate` shape, uint8 and
-        seeding; `.keras` save/load with `safe_mode=True` (predict, generate,
+        seeding; the compiled generate function equals eager `generate_step`
+        (same seed, same uint8) and is traced once per batch size; `.keras`
+        save/load with `safe_mode=True` (predict, generate,
         optimizer state, RNG state); preset save/load.
 
         Args:
@@ -259,8 +261,8 @@ class TestCase(parameterized.TestCase):
             train_data: uint8 images (or `(images, labels)`) with an even
                 number of examples; fit runs 2 steps of half of them.
             expected_output_shape: shape of `predict(predict_data)`.
-            compile_kwargs: dict for `compile`. Defaults to Adam(1e-3).
-                Every optimizer of the model (`optimizer`, or e.g. a GAN's
+            compile_kwargs: dict for `compile`. Defaults to `{}`: the
+                model's `default_optimizers()`. Every optimizer of the model (`optimizer`, or e.g. a GAN's
                 `generator_optimizer` and `discriminator_optimizer`) must
                 take exactly 2 steps in the 2-step fit.
             generate_kwargs: dict of extra `generate` arguments.
@@ -269,7 +271,7 @@ class TestCase(parameterized.TestCase):
                 GAN). Defaults to `train_data`.
         """
         if compile_kwargs is None:
-            compile_kwargs = {"optimizer": keras.optimizers.Adam(1e-3)}
+            compile_kwargs = {}
         generate_kwargs = generate_kwargs or {}
         if predict_data is None:
             predict_data = train_data
@@ -335,6 +337,18 @@ class TestCase(parameterized.TestCase):
         np.testing.assert_array_equal(images, same)
         self.assertFalse(np.array_equal(images, other))
 
+        # Compiled == eager, traced once per batch size.
+        traces = model.generate_trace_count
+        self.assertGreaterEqual(traces, 1, "generate() was not compiled")
+        model.generate(num_samples=num_samples, seed=2, **generate_kwargs)
+        self.assertEqual(
+            model.generate_trace_count, traces, "generate() traced again"
+        )
+        eager = model.generate(
+            num_samples=num_samples, seed=0, compiled=False, **generate_kwargs
+        )
+        np.testing.assert_array_equal(eager, images)
+
         # .keras round trip (safe mode): predict, generate, optimizer, RNG.
         path = os.path.join(self.get_temp_dir(), "model.keras")
         model.save(path)
@@ -380,6 +394,86 @@ class TestCase(parameterized.TestCase):
             ),
             images,
         )
+        self.assertTrue(from_preset.compiled, "from_preset is not compiled")
+        return model
+
+    # ------------------------------------------------------------------
+    # Presets
+    # ------------------------------------------------------------------
+    def run_preset_test(
+        self, cls, preset, input_data=None, expected_metrics=(), max_mb=20
+    ):
+        """The contract of a preset (keras-hub's `run_preset_test`).
+
+        Loads `preset` with `cls.from_preset` and checks: the class and
+        `cls.presets` listing; the metadata (sha256, every metric with the
+        command that measures it, the listed metrics present); the model
+        card's generated metrics table; the folder under `max_mb`; a flipped
+        byte in a copy of the weights fails the load naming both hashes;
+        `generate` (generative models) is uint8 of the model's image shape
+        and seeded; `predict(input_data)` is finite. Returns the model.
+
+        Args:
+            cls: the class the preset must hold (or a base of it).
+            preset: str. Bundled name or folder.
+            input_data: NumPy input of `predict`, or `None` to skip it.
+            expected_metrics: names that `metadata["metrics"]` must hold.
+            max_mb: float. Size limit of the preset folder. Defaults to 20.
+        """
+        import shutil
+
+        from kerasgen.utils import preset_utils
+
+        preset_dir = preset_utils.resolve_preset(preset)
+        metadata = preset_utils.verify_weights(preset_dir)
+        size = sum(
+            os.path.getsize(os.path.join(root, name))
+            for root, _, names in os.walk(preset_dir)
+            for name in names
+        )
+        self.assertLess(size, max_mb * 2**20, f"{preset}: {size} bytes")
+        metrics = metadata.get("metrics", {})
+        commands = metadata.get("metric_commands", {})
+        for name in expected_metrics:
+            self.assertIn(name, metrics, f"{preset}: metric {name} missing")
+        for name in metrics:
+            self.assertIn(name, commands, f"{preset}: {name} has no command")
+        card_path = os.path.join(preset_dir, "README.md")
+        if os.path.isfile(card_path) and metrics:
+            with open(card_path) as f:
+                card = f.read()
+            self.assertIn("<!-- metrics:begin -->", card)
+
+        model = cls.from_preset(preset)
+        self.assertIsInstance(model, cls)
+        if os.path.dirname(os.path.abspath(preset_dir)) == os.path.abspath(
+            preset_utils.bundles_dir()
+        ):
+            self.assertIn(os.path.basename(preset_dir), cls.presets)
+
+        # A flipped byte fails the load, naming both hashes.
+        copy = os.path.join(self.get_temp_dir(), "preset")
+        shutil.copytree(preset_dir, copy)
+        weights = os.path.join(copy, preset_utils.WEIGHTS_FILE)
+        with open(weights, "rb") as f:
+            data = bytearray(f.read())
+        data[len(data) // 2] ^= 0x01
+        with open(weights, "wb") as f:
+            f.write(bytes(data))
+        with self.assertRaisesRegex(ValueError, metadata["weights_sha256"]):
+            cls.from_preset(copy)
+
+        if callable(getattr(model, "generate", None)):
+            images = model.generate(num_samples=4, seed=0)
+            self.assertEqual(images.dtype, np.uint8)
+            self.assertEqual(images.shape, (4,) + tuple(model.image_shape))
+            np.testing.assert_array_equal(
+                images, model.generate(num_samples=4, seed=0)
+            )
+        if input_data is not None:
+            output = model.predict(input_data, verbose=0)
+            for value in keras.tree.flatten(output):
+                self.assertTrue(np.all(np.isfinite(value)))
         return model
 
     # ------------------------------------------------------------------

@@ -55,6 +55,23 @@ def _bundle_names():
     ]
 
 
+def _bundle_files():
+    """Paths below applications/ of the files git tracks in bundles."""
+    root = os.path.join(ROOT, "applications")
+    listed = subprocess.run(
+        ["git", "ls-files", "."], cwd=root, capture_output=True, text=True
+    )
+    if listed.returncode == 0 and listed.stdout.strip():
+        paths = listed.stdout.split()
+    else:  # not a git checkout: every file on disk
+        paths = [
+            os.path.relpath(os.path.join(folder, name), root)
+            for folder, _, files in os.walk(root)
+            for name in files
+        ]
+    return [p for p in paths if os.sep in p and "__pycache__" not in p]
+
+
 @pytest.mark.large
 def test_wheel_installed_in_a_new_venv_loads_presets(tmp_path):
     wheel = _build_wheel(tmp_path)
@@ -66,6 +83,11 @@ def test_wheel_installed_in_a_new_venv_loads_presets(tmp_path):
             path = f"kerasgen/applications/bundles/{bundle}/{name}"
             assert path in names, path
         assert f"kerasgen/applications/bundles/{bundle}/README.md" in names
+    # Every file of every bundle (assets/ included) but its Python scripts.
+    for path in _bundle_files():
+        if not path.endswith(".py"):
+            wheel_path = f"kerasgen/applications/bundles/{path}"
+            assert wheel_path in names, wheel_path
     assert any(n.endswith("entry_points.txt") for n in names)
 
     # A new venv gets the wheel itself; its dependencies (TensorFlow, Keras)
