@@ -64,8 +64,31 @@ class PerceptualLoss(layers.Layer):
     [0.0, 0.0]
     """
 
-    def __init__(self, network, preprocessing=None, resize_to=None, **kwargs):
+    def __init__(
+        self,
+        network=None,
+        preprocessing=None,
+        resize_to=None,
+        preset=None,
+        layer_names=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        if (network is None) == (preset is None):
+            raise ValueError(
+                "give either network (a feature-map model) or preset (a "
+                "classifier preset and its layer_names); received "
+                f"network={type(network).__name__}, preset={preset!r}"
+            )
+        self.preset = None
+        self.layer_names = None
+        if preset is not None:
+            network = self._network_from_preset(preset, layer_names)
+        elif layer_names is not None:
+            raise ValueError(
+                "layer_names goes with preset; received layer_names="
+                f"{layer_names!r} with a network"
+            )
         if isinstance(network, dict):
             network = keras.saving.deserialize_keras_object(
                 copy.deepcopy(network)  # deserialization consumes the dict
@@ -106,10 +129,39 @@ class PerceptualLoss(layers.Layer):
         from kerasgen.networks import fashion_mnist_classifier  # noqa: F401
         from kerasgen.utils import preset_utils
 
-        classifier = preset_utils.load_preset(preset)
+        del preset_utils
         return cls(
-            _feature_maps(classifier, layer_names or FMNIST_LAYERS),
+            preset=preset,
+            layer_names=layer_names or FMNIST_LAYERS,
             name="perceptual_loss",
+        )
+
+    def _network_from_preset(self, preset, layer_names):
+        """Feature maps of a classifier preset, kept as a reference.
+
+        The config then holds `{preset, sha256}` and the layer names, not
+        the network, and a model holding this loss leaves the network's
+        weights to the preset.
+        """
+        from kerasgen.utils import preset_utils
+
+        if isinstance(preset, dict):  # a reference from a saved config
+            classifier = preset_utils.load_preset(
+                preset["preset"], expected_sha256=preset["sha256"]
+            )
+        else:
+            classifier = preset_utils.load_preset(preset)
+        if layer_names is None:
+            raise ValueError(
+                "layer_names is required with preset; received None"
+            )
+        self.preset = preset_utils.preset_reference(classifier)
+        self.layer_names = tuple(layer_names)
+        network = _feature_maps(classifier, self.layer_names)
+        return preset_utils.mark_reference(
+            network,
+            preset_utils.resolve_preset(self.preset["preset"]),
+            self.preset["sha256"],
         )
 
     @classmethod
@@ -169,12 +221,16 @@ class PerceptualLoss(layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(
-            {
-                "network": keras.saving.serialize_keras_object(self.network),
-                "preprocessing": self.preprocessing,
-                "resize_to": self.resize_to,
-            }
+            {"preprocessing": self.preprocessing, "resize_to": self.resize_to}
         )
+        if self.preset is not None:
+            config.update(
+                {"preset": self.preset, "layer_names": list(self.layer_names)}
+            )
+        else:
+            config["network"] = keras.saving.serialize_keras_object(
+                self.network
+            )
         return config
 
 
