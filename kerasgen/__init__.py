@@ -1,5 +1,9 @@
 """kerasgen: image generative models as Keras 3 models."""
 
+# First, before TensorFlow loads: the `kerasgen` command line hides
+# TensorFlow's start-up logs (a library import is left alone).
+from kerasgen.cli import startup as _startup  # noqa: F401, I001
+
 from kerasgen import applications
 from kerasgen import callbacks
 from kerasgen import data

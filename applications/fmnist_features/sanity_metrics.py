@@ -10,12 +10,11 @@ images (what a perfect model would get), the same images blurred by a 3x3
 box filter, and uniform noise. Prints one JSON line per set.
 """
 
-import argparse
 import json
 
 import numpy as np
 
-from kerasgen import cli
+from kerasgen import evaluation
 from kerasgen.datasets import fashion_mnist
 
 
@@ -41,21 +40,20 @@ def main():
     (x_train, _), _ = fashion_mnist.load_data()
     real = x_train[:10000]
     noise = np.random.default_rng(0).integers(0, 256, real.shape, "uint8")
-    args = argparse.Namespace(
-        dataset="fashion_mnist",
-        split="test",
-        feature_extractor="fmnist_features",
-        num_samples=10000,
-        seed=0,
-        batch_size=256,
-    )
     for name, images in (
         ("train[:10000]", real),
         ("train[:10000] 3x3 box blur", _box_blur(real)),
         ("uniform noise", noise),
     ):
-        results = cli._sample_metrics(
-            args, _FixedImages(images[..., None]), ["fid", "kid", "is", "pr"]
+        results = evaluation.evaluate(
+            _FixedImages(images[..., None]),
+            dataset="fashion_mnist",
+            split="test",
+            metrics=["fid", "kid", "is", "pr"],
+            feature_extractor="fmnist_features",
+            num_samples=10000,
+            seed=0,
+            verbose=0,
         )
         rounded = {
             key: round(value, 4) if isinstance(value, float) else value

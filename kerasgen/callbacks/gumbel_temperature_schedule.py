@@ -1,10 +1,9 @@
 """Anneals the temperature of every `GumbelQuantizer` during training."""
 
-import numbers
-
 import keras
 
 from kerasgen.quantizers.gumbel_quantizer import GumbelQuantizer
+from kerasgen.utils import argument_validation as av
 
 
 class GumbelTemperatureSchedule(keras.callbacks.Callback):
@@ -43,22 +42,8 @@ class GumbelTemperatureSchedule(keras.callbacks.Callback):
     def __init__(self, start=1.0, end=1.0 / 16, decay_steps=150_000):
         super().__init__()
         for name, value in (("start", start), ("end", end)):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Real)
-                or not value > 0
-            ):
-                raise ValueError(
-                    f"{name} must be a float > 0; received {value!r}"
-                )
-        if (
-            isinstance(decay_steps, bool)
-            or not isinstance(decay_steps, numbers.Integral)
-            or decay_steps < 1
-        ):
-            raise ValueError(
-                f"decay_steps must be an int >= 1; received {decay_steps!r}"
-            )
+            av.check_float(name, value, minimum=0.0, min_inclusive=False)
+        av.check_positive_int("decay_steps", decay_steps)
         self.start = float(start)
         self.end = float(end)
         self.decay_steps = int(decay_steps)

@@ -4,6 +4,8 @@ import os
 
 import keras
 
+from kerasgen.callbacks.image_summary_writer import ImageSummaryWriter
+from kerasgen.utils import argument_validation as av
 from kerasgen.utils import image_utils
 
 
@@ -27,9 +29,13 @@ class ReconstructionGrid(keras.callbacks.Callback):
         filename: str. Format string with `{epoch}` (1-based). Defaults to
             `"reconstructions_epoch_{epoch:03d}.png"`.
         scale: int. Upscaling of the grid. Defaults to 2.
+        log_dir: str or `None`. Also write each grid as a TensorBoard image
+            summary (tag `reconstructions`, step = epoch) to this folder;
+            needs TensorFlow. Defaults to `None` (PNG files only).
 
     Example:
-    >>> (_, _), (x_test, _) = kerasgen.datasets.fashion_mnist.load_data()
+    >>> from kerasgen.datasets import fashion_mnist
+    >>> (_, _), (x_test, _) = fashion_mnist.load_data()
     >>> callback = ReconstructionGrid("runs/recon", x_test[:32, ..., None])
     """
 
@@ -41,17 +47,11 @@ class ReconstructionGrid(keras.callbacks.Callback):
         every_n_epochs=1,
         filename="reconstructions_epoch_{epoch:03d}.png",
         scale=2,
+        log_dir=None,
     ):
         super().__init__()
-        for name, value in (
-            ("images_per_row", images_per_row),
-            ("every_n_epochs", every_n_epochs),
-        ):
-            is_int = isinstance(value, int) and not isinstance(value, bool)
-            if not is_int or value < 1:
-                raise ValueError(
-                    f"{name} must be an int >= 1; received {value!r}"
-                )
+        av.check_positive_int("images_per_row", images_per_row)
+        av.check_positive_int("every_n_epochs", every_n_epochs)
         images = image_utils.validate_images(images, name="images")
         if not len(images):
             raise ValueError(
@@ -64,7 +64,9 @@ class ReconstructionGrid(keras.callbacks.Callback):
         self.every_n_epochs = every_n_epochs
         self.filename = filename
         self.scale = scale
+        self.log_dir = log_dir
         self.paths = []
+        self._summary = ImageSummaryWriter(log_dir)
 
     def reconstruction_rows(self):
         """The grid's images: rows of originals over their reconstructions."""
@@ -94,3 +96,7 @@ class ReconstructionGrid(keras.callbacks.Callback):
             self.output_dir, self.filename.format(epoch=epoch + 1)
         )
         self.paths.append(self.save(path))
+        self._summary.write("reconstructions", path, epoch + 1)
+
+    def on_train_end(self, logs=None):
+        self._summary.close()

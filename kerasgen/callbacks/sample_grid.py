@@ -4,6 +4,7 @@ import os
 
 import keras
 
+from kerasgen.callbacks.image_summary_writer import ImageSummaryWriter
 from kerasgen.utils import image_utils
 
 
@@ -25,6 +26,10 @@ class SampleGrid(keras.callbacks.Callback):
         inputs: conditioning passed to `generate` (labels, prompts) or
             `None`. Defaults to `None`.
         scale: int. Upscaling of the grid. Defaults to 2.
+        log_dir: str or `None`. Also write each grid as a TensorBoard image
+            summary (tag `samples`, step = epoch) to this folder, e.g. the
+            `log_dir` of `keras.callbacks.TensorBoard`; needs TensorFlow.
+            Defaults to `None` (PNG files only).
         **generate_kwargs: passed to `generate`.
 
     Example:
@@ -40,6 +45,7 @@ class SampleGrid(keras.callbacks.Callback):
         filename="samples_epoch_{epoch:03d}.png",
         inputs=None,
         scale=2,
+        log_dir=None,
         **generate_kwargs,
     ):
         super().__init__()
@@ -54,8 +60,10 @@ class SampleGrid(keras.callbacks.Callback):
         self.filename = filename
         self.inputs = inputs
         self.scale = scale
+        self.log_dir = log_dir
         self.generate_kwargs = generate_kwargs
         self.paths = []
+        self._summary = ImageSummaryWriter(log_dir)
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs:
@@ -72,3 +80,7 @@ class SampleGrid(keras.callbacks.Callback):
         )
         image_utils.save_image_grid(images, path, scale=self.scale)
         self.paths.append(path)
+        self._summary.write("samples", path, epoch + 1)
+
+    def on_train_end(self, logs=None):
+        self._summary.close()

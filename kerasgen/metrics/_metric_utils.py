@@ -119,15 +119,6 @@ def scalar_result(value, dtype):
     return keras.ops.convert_to_tensor(float(value), dtype=dtype)
 
 
-def check_positive_int(value, name, minimum=1):
-    """Raises a `ValueError` unless `value` is an int >= `minimum`."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an int; received {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; received {value}")
-    return int(value)
-
-
 class GaussianAccumulator:
     """Streaming mean and covariance of feature vectors, in float64.
 

@@ -5,7 +5,7 @@ import math
 import keras
 from keras import ops
 
-from kerasgen.metrics._metric_utils import check_positive_int
+from kerasgen.utils import argument_validation as av
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -47,7 +47,7 @@ class BitsPerDim(keras.metrics.Metric):
     def __init__(self, num_dims=None, name="bits_per_dim", dtype=None):
         super().__init__(name=name, dtype=dtype)
         if num_dims is not None:
-            num_dims = check_positive_int(num_dims, "num_dims")
+            num_dims = av.check_int("num_dims", num_dims, minimum=1)
         self.num_dims = num_dims
         self.total = self.add_variable(
             shape=(), initializer="zeros", dtype="float64", name="total"
@@ -65,7 +65,7 @@ class BitsPerDim(keras.metrics.Metric):
                 "num_dims must be given to BitsPerDim or to update_state; "
                 "received None for both"
             )
-        num_dims = check_positive_int(num_dims, "num_dims")
+        num_dims = av.check_int("num_dims", num_dims, minimum=1)
         nll_nats = ops.cast(ops.convert_to_tensor(nll_nats), "float64")
         if len(nll_nats.shape) != 1:
             raise ValueError(

@@ -5,6 +5,7 @@ import os
 import keras
 import numpy as np
 
+from kerasgen.utils import argument_validation as av
 from kerasgen.utils.image_utils import validate_images
 
 _OUTPUT_KEYS = ("features", "logits")
@@ -78,10 +79,7 @@ class FeatureExtractor:
                 "input_range must be (low, high) with low < high; received "
                 f"{input_range}"
             )
-        if isinstance(batch_size, bool) or int(batch_size) != batch_size:
-            raise ValueError(f"batch_size must be an int; got {batch_size!r}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1; received {batch_size}")
+        batch_size = av.check_positive_int("batch_size", batch_size)
         self.model = model
         self.input_size = input_size
         self.input_range = input_range

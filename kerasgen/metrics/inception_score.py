@@ -3,12 +3,12 @@
 import keras
 import numpy as np
 
-from kerasgen.metrics._metric_utils import check_positive_int
 from kerasgen.metrics._metric_utils import get_feature_extractor
 from kerasgen.metrics._metric_utils import scalar_result
 from kerasgen.metrics._metric_utils import serialize_feature_extractor
 from kerasgen.metrics._metric_utils import to_numpy
 from kerasgen.metrics._metric_utils import validate_features
+from kerasgen.utils import argument_validation as av
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -48,7 +48,8 @@ class InceptionScore(keras.metrics.Metric):
     Example:
     >>> score = InceptionScore(num_splits=1)
     >>> score.update_state(probabilities=np.eye(4))
-    >>> float(score.result())  # 4.0
+    >>> float(score.result())
+    4.0
 
     References:
         Salimans et al. 2016, "Improved Techniques for Training GANs".
@@ -69,7 +70,7 @@ class InceptionScore(keras.metrics.Metric):
                 "feature_extractor must return logits for InceptionScore; "
                 f"received extractor {self._extractor.name!r} without logits"
             )
-        self.num_splits = check_positive_int(num_splits, "num_splits")
+        self.num_splits = av.check_int("num_splits", num_splits, minimum=1)
         self._probabilities = []
         self._num_classes = None
         self._cached_result = None

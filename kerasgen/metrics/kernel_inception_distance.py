@@ -4,8 +4,8 @@ import keras
 import numpy as np
 
 from kerasgen.metrics._metric_utils import StoredFeatureMetric
-from kerasgen.metrics._metric_utils import check_positive_int
 from kerasgen.metrics._metric_utils import scalar_result
+from kerasgen.utils import argument_validation as av
 
 
 def polynomial_mmd_unbiased(real_features, fake_features):
@@ -79,7 +79,8 @@ class KernelInceptionDistance(StoredFeatureMetric):
     ...     real_features=rng.normal(size=(100, 8)),
     ...     fake_features=rng.normal(size=(100, 8)),
     ... )
-    >>> float(kid.result())  # close to 0
+    >>> abs(float(kid.result())) < 0.1  # close to 0
+    True
 
     References:
         Binkowski et al. 2018, "Demystifying MMD GANs".
@@ -97,11 +98,9 @@ class KernelInceptionDistance(StoredFeatureMetric):
         super().__init__(
             feature_extractor=feature_extractor, name=name, dtype=dtype
         )
-        self.num_subsets = check_positive_int(num_subsets, "num_subsets")
-        self.subset_size = check_positive_int(
-            subset_size, "subset_size", minimum=2
-        )
-        self.seed = check_positive_int(seed, "seed", minimum=0)
+        self.num_subsets = av.check_int("num_subsets", num_subsets, minimum=1)
+        self.subset_size = av.check_int("subset_size", subset_size, minimum=2)
+        self.seed = av.check_int("seed", seed, minimum=0)
 
     def _compute(self):
         real = self.real_features()

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 
 from kerasgen.metrics._metric_utils import StoredFeatureMetric
-from kerasgen.metrics._metric_utils import check_positive_int
 from kerasgen.metrics._metric_utils import scalar_result
+from kerasgen.utils import argument_validation as av
 
 
 def _squared_distances(rows, columns):
@@ -126,9 +126,9 @@ class PrecisionRecall(StoredFeatureMetric):
         super().__init__(
             feature_extractor=feature_extractor, name=name, dtype=dtype
         )
-        self.nearest_k = check_positive_int(nearest_k, "nearest_k")
-        self.row_batch_size = check_positive_int(
-            row_batch_size, "row_batch_size"
+        self.nearest_k = av.check_int("nearest_k", nearest_k, minimum=1)
+        self.row_batch_size = av.check_int(
+            "row_batch_size", row_batch_size, minimum=1
         )
 
     def _compute(self):

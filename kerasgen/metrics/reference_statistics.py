@@ -168,9 +168,20 @@ def cached_reference_statistics(
         tuple `(mu, sigma)` of float64 arrays.
 
     Example:
-    >>> mu, sigma = cached_reference_statistics(
-    ...     "fashion_mnist", "test", extractor, lambda: test_images
+    >>> import tempfile
+    >>> from kerasgen.metrics import FeatureExtractor
+    >>> inputs = keras.Input((4, 4, 1))
+    >>> network = keras.Model(inputs, keras.layers.Flatten()(inputs))
+    >>> extractor = FeatureExtractor(network, name="flatten")
+    >>> test_images = np.random.default_rng(0).integers(
+    ...     0, 256, (32, 4, 4, 1), dtype="uint8"
     ... )
+    >>> mu, sigma = cached_reference_statistics(
+    ...     "toy", "test", extractor, lambda: test_images,
+    ...     cache_dir=tempfile.mkdtemp(),
+    ... )
+    >>> mu.shape, sigma.shape
+    ((16,), (16, 16))
     """
     path = reference_statistics_path(
         dataset, split, feature_extractor.name, cache_dir=cache_dir

@@ -1,6 +1,7 @@
 from kerasgen.models.dvae.discrete_vae import DiscreteVAE
 from kerasgen.models.gan.gan import GAN
 from kerasgen.models.generative_model import GenerativeModel
+from kerasgen.models.image_tokenizer import ImageTokenizer
 from kerasgen.models.vae.vae import VAE
 from kerasgen.models.vqgan.vqgan import VQGAN
 from kerasgen.models.vqvae.vqvae import VQVAE

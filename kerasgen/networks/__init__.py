@@ -1,8 +1,11 @@
+"""Architectures only: every class here is a `Network` subclass."""
+
 from kerasgen.networks.conv_decoder import ConvDecoder
 from kerasgen.networks.conv_encoder import ConvEncoder
 from kerasgen.networks.dcgan_discriminator import DCGANDiscriminator
 from kerasgen.networks.dcgan_generator import DCGANGenerator
 from kerasgen.networks.fashion_mnist_classifier import FashionMNISTClassifier
+from kerasgen.networks.network import Network
 from kerasgen.networks.patch_gan_discriminator import PatchGANDiscriminator
 from kerasgen.networks.residual_decoder import ResidualDecoder
 from kerasgen.networks.residual_encoder import ResidualEncoder

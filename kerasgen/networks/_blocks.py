@@ -1,16 +1,48 @@
-"""Functional building blocks shared by the convolutional networks."""
+"""Functional building blocks and checks shared by the networks."""
 
+import keras
 from keras import layers
+
+from kerasgen.utils import argument_validation as av
+
+
+def check_image_shape(image_shape):
+    """Checks `(height, width, channels)` of positive ints; returns it."""
+    return av.check_int_tuple("image_shape", image_shape, length=3)
+
+
+def check_dropout(name, value):
+    """Checks a dropout rate in `[0, 1)`; returns it as a float."""
+    return av.check_float(
+        name, value, minimum=0.0, maximum=1.0, max_inclusive=False
+    )
 
 
 def check_group_norm(filters, num_groups):
     """Raises a `ValueError` unless every width divides into `num_groups`."""
+    av.check_positive_int("num_groups", num_groups)
     for width in filters:
         if width % num_groups:
             raise ValueError(
                 f"num_groups={num_groups} must divide every entry of filters; "
                 f"received filters={tuple(filters)}"
             )
+
+
+def check_levels(image_shape, latent_dim, filters, num_res_blocks):
+    """Checks the arguments of a resolution-level encoder or decoder."""
+    image_shape = check_image_shape(image_shape)
+    filters = av.check_int_tuple("filters", filters)
+    factor = 2 ** (len(filters) - 1)
+    if image_shape[0] % factor or image_shape[1] % factor:
+        raise ValueError(
+            f"image_shape {image_shape} must have a height and width "
+            f"divisible by the downsampling factor {factor} "
+            f"(2 ** (len(filters) - 1) with filters={filters})"
+        )
+    av.check_positive_int("latent_dim", latent_dim)
+    av.check_positive_int("num_res_blocks", num_res_blocks)
+    return image_shape, filters
 
 
 def residual_block(x, filters, num_groups, dropout, name, dtype):
@@ -43,31 +75,54 @@ def residual_block(x, filters, num_groups, dropout, name, dtype):
     return layers.Add(name=f"{name}_add", dtype=dtype)([shortcut, x])
 
 
-def check_levels(image_shape, latent_dim, filters, num_res_blocks):
-    """Checks the arguments of a resolution-level encoder or decoder."""
-    if len(image_shape) != 3:
-        raise ValueError(
-            "image_shape must be (height, width, channels); received "
-            f"{image_shape}"
-        )
-    if not filters or not all(isinstance(f, int) and f > 0 for f in filters):
-        raise ValueError(
-            f"filters must be a non-empty tuple of positive ints; received "
-            f"{filters}"
-        )
-    factor = 2 ** (len(filters) - 1)
-    if image_shape[0] % factor or image_shape[1] % factor:
-        raise ValueError(
-            f"image_shape {image_shape} must have a height and width "
-            f"divisible by the downsampling factor {factor} "
-            f"(2 ** (len(filters) - 1) with filters={filters})"
-        )
-    if not isinstance(latent_dim, int) or latent_dim < 1:
-        raise ValueError(
-            f"latent_dim must be a positive int; received {latent_dim!r}"
-        )
-    if not isinstance(num_res_blocks, int) or num_res_blocks < 1:
-        raise ValueError(
-            f"num_res_blocks must be a positive int; received "
-            f"{num_res_blocks!r}"
-        )
+def norm_swish(x, num_groups, dtype):
+    """The output head's group normalization and swish."""
+    x = layers.GroupNormalization(
+        num_groups, epsilon=1e-6, name="norm_out", dtype=dtype
+    )(x)
+    return layers.Activation("swish", name="act_out", dtype=dtype)(x)
+
+
+def default_filters(table, image_shape, filters):
+    """`filters`, or the table's entry for the image height when `None`."""
+    if filters is None:
+        if image_shape[0] not in table:
+            raise ValueError(
+                "filters=None picks defaults for "
+                f"{', '.join(map(str, sorted(table)))} pixels; received "
+                f"image_shape={image_shape}: pass filters"
+            )
+        filters = table[image_shape[0]]
+    return av.check_int_tuple("filters", filters)
+
+
+def batch_normalization(name, dtype):
+    """Batch normalization, synchronized across replicas on TensorFlow."""
+    return layers.BatchNormalization(
+        synchronized=keras.backend.backend() == "tensorflow",
+        name=name,
+        dtype=dtype,
+    )
+
+
+def check_residual_levels(
+    image_shape, latent_dim, filters, num_res_blocks, num_groups, dropout
+):
+    """Checks the arguments of `ResidualEncoder` / `ResidualDecoder`."""
+    image_shape, filters = check_levels(
+        image_shape, latent_dim, filters, num_res_blocks
+    )
+    check_group_norm(filters, num_groups)
+    return image_shape, filters, check_dropout("dropout", dropout)
+
+
+def residual_levels_config(network):
+    """The constructor arguments of a residual encoder or decoder."""
+    return {
+        "image_shape": network.image_shape,
+        "latent_dim": network.latent_dim,
+        "filters": network.filters,
+        "num_res_blocks": network.num_res_blocks,
+        "num_groups": network.num_groups,
+        "dropout": network.dropout,
+    }

@@ -3,9 +3,13 @@
 import keras
 from keras import layers
 
+from kerasgen.networks import _blocks
+from kerasgen.networks.network import Network
+from kerasgen.utils import argument_validation as av
+
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class ConvDecoder(keras.Model):
+class ConvDecoder(Network):
     """Dense layers, then transposed convolutions, from a vector to an image.
 
     The mirror of `ConvEncoder`: a dense layer to a `(height / 2**n,
@@ -34,7 +38,7 @@ class ConvDecoder(keras.Model):
 
     Example:
     >>> decoder = ConvDecoder((28, 28, 1), input_dim=2, output_channels=256)
-    >>> decoder(keras.ops.zeros((2, 2))).shape
+    >>> tuple(decoder(keras.ops.zeros((2, 2))).shape)
     (2, 28, 28, 256)
     """
 
@@ -49,6 +53,14 @@ class ConvDecoder(keras.Model):
         activation="relu",
         **kwargs,
     ):
+        image_shape = _blocks.check_image_shape(image_shape)
+        input_dim = av.check_positive_int("input_dim", input_dim)
+        output_channels = av.check_positive_int(
+            "output_channels", output_channels
+        )
+        filters = av.check_int_tuple("filters", filters)
+        hidden_dim = av.check_int("hidden_dim", hidden_dim, 0, allow_none=True)
+        kernel_size = av.check_positive_int("kernel_size", kernel_size)
         height, width = image_shape[0], image_shape[1]
         factor = 2 ** len(filters)
         if height % factor or width % factor:
@@ -66,7 +78,10 @@ class ConvDecoder(keras.Model):
             )(x)
         base = (height // factor, width // factor, filters[0])
         x = layers.Dense(
-            base[0] * base[1] * base[2], activation=activation, name="project"
+            base[0] * base[1] * base[2],
+            activation=activation,
+            name="project",
+            dtype=dtype,
         )(x)
         x = layers.Reshape(base, name="reshape", dtype=dtype)(x)
         for index, num_filters in enumerate(filters):
@@ -98,18 +113,16 @@ class ConvDecoder(keras.Model):
         self.activation = activation
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "input_dim": self.input_dim,
-            "output_channels": self.output_channels,
-            "filters": self.filters,
-            "hidden_dim": self.hidden_dim,
-            "kernel_size": self.kernel_size,
-            "activation": self.activation,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        config = super().get_config()
+        config.update(
+            {
+                "image_shape": self.image_shape,
+                "input_dim": self.input_dim,
+                "output_channels": self.output_channels,
+                "filters": self.filters,
+                "hidden_dim": self.hidden_dim,
+                "kernel_size": self.kernel_size,
+                "activation": self.activation,
+            }
+        )
+        return config

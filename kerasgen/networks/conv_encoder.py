@@ -3,9 +3,13 @@
 import keras
 from keras import layers
 
+from kerasgen.networks import _blocks
+from kerasgen.networks.network import Network
+from kerasgen.utils import argument_validation as av
+
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class ConvEncoder(keras.Model):
+class ConvEncoder(Network):
     """Strided convolutions, then dense layers, to a flat output vector.
 
     Each entry of `filters` is a `kernel_size` convolution with stride 2, so
@@ -31,9 +35,11 @@ class ConvEncoder(keras.Model):
 
     Example:
     >>> encoder = ConvEncoder((28, 28, 1), output_dim=4)
-    >>> encoder(keras.ops.zeros((2, 28, 28, 1))).shape
+    >>> tuple(encoder(keras.ops.zeros((2, 28, 28, 1))).shape)
     (2, 4)
     """
+
+    image_input = True
 
     def __init__(
         self,
@@ -45,7 +51,11 @@ class ConvEncoder(keras.Model):
         activation="relu",
         **kwargs,
     ):
-        _check_positive_ints("filters", filters)
+        image_shape = _blocks.check_image_shape(image_shape)
+        output_dim = av.check_positive_int("output_dim", output_dim)
+        filters = av.check_int_tuple("filters", filters)
+        hidden_dim = av.check_int("hidden_dim", hidden_dim, 0, allow_none=True)
+        kernel_size = av.check_positive_int("kernel_size", kernel_size)
         dtype = kwargs.pop("dtype", None)
         # === Functional model ===
         images = keras.Input(shape=tuple(image_shape), name="images")
@@ -77,26 +87,15 @@ class ConvEncoder(keras.Model):
         self.activation = activation
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "output_dim": self.output_dim,
-            "filters": self.filters,
-            "hidden_dim": self.hidden_dim,
-            "kernel_size": self.kernel_size,
-            "activation": self.activation,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-
-def _check_positive_ints(name, values):
-    values = tuple(values)
-    if not values or not all(isinstance(v, int) and v > 0 for v in values):
-        raise ValueError(
-            f"{name} must be a non-empty tuple of positive ints; "
-            f"received {values}"
+        config = super().get_config()
+        config.update(
+            {
+                "image_shape": self.image_shape,
+                "output_dim": self.output_dim,
+                "filters": self.filters,
+                "hidden_dim": self.hidden_dim,
+                "kernel_size": self.kernel_size,
+                "activation": self.activation,
+            }
         )
+        return config

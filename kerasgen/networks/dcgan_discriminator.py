@@ -3,6 +3,10 @@
 import keras
 from keras import layers
 
+from kerasgen.networks import _blocks
+from kerasgen.networks.network import Network
+from kerasgen.utils import argument_validation as av
+
 _DEFAULT_FILTERS = {
     28: (64, 128),
     32: (64, 128, 256),
@@ -12,7 +16,7 @@ _POOLINGS = ("flatten", "global_max", "global_average")
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class DCGANDiscriminator(keras.Model):
+class DCGANDiscriminator(Network):
     """Image (and class label) to one real/fake logit, DCGAN style.
 
     Stride-2 convolutions with leaky ReLU (slope 0.2), normalization after
@@ -53,7 +57,7 @@ class DCGANDiscriminator(keras.Model):
 
     Example:
     >>> discriminator = DCGANDiscriminator((28, 28, 1), filters=(4, 8))
-    >>> discriminator(keras.ops.zeros((2, 28, 28, 1))).shape
+    >>> tuple(discriminator(keras.ops.zeros((2, 28, 28, 1))).shape)
     (2, 1)
 
     References:
@@ -61,6 +65,8 @@ class DCGANDiscriminator(keras.Model):
         Deep Convolutional Generative Adversarial Networks"; Miyato & Koyama
         2018, "cGANs with Projection Discriminator".
     """
+
+    image_input = True
 
     def __init__(
         self,
@@ -73,30 +79,18 @@ class DCGANDiscriminator(keras.Model):
         dropout=0.0,
         **kwargs,
     ):
-        image_shape = tuple(image_shape)
-        if filters is None:
-            if image_shape[0] not in _DEFAULT_FILTERS:
-                raise ValueError(
-                    "filters=None picks defaults for 28, 32 or 64 pixels; "
-                    f"received image_shape={image_shape}: pass filters"
-                )
-            filters = _DEFAULT_FILTERS[image_shape[0]]
-        filters = tuple(filters)
-        if not filters:
-            raise ValueError("filters must hold at least one entry")
-        if normalization not in (None, "batch", "layer"):
-            raise ValueError(
-                "normalization must be None, 'batch' or 'layer'; received "
-                f"{normalization!r}"
-            )
-        if pooling not in _POOLINGS:
-            raise ValueError(
-                f"pooling must be one of {_POOLINGS}; received {pooling!r}"
-            )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1); received {dropout}")
+        image_shape = _blocks.check_image_shape(image_shape)
+        num_classes = av.check_int("num_classes", num_classes, 1, None, True)
+        filters = _blocks.default_filters(
+            _DEFAULT_FILTERS, image_shape, filters
+        )
+        kernel_size = av.check_positive_int("kernel_size", kernel_size)
+        av.check_choice(
+            "normalization", normalization, (None, "batch", "layer")
+        )
+        av.check_choice("pooling", pooling, _POOLINGS)
+        dropout = _blocks.check_dropout("dropout", dropout)
         dtype = kwargs.pop("dtype", None)
-        synchronized = keras.backend.backend() == "tensorflow"
 
         # === Functional model ===
         images = keras.Input(shape=image_shape, name="images")
@@ -112,11 +106,7 @@ class DCGANDiscriminator(keras.Model):
                 dtype=dtype,
             )(x)
             if index > 0 and normalization == "batch":
-                x = layers.BatchNormalization(
-                    synchronized=synchronized,
-                    name=f"conv_{index}_norm",
-                    dtype=dtype,
-                )(x)
+                x = _blocks.batch_normalization(f"conv_{index}_norm", dtype)(x)
             elif index > 0 and normalization == "layer":
                 x = layers.LayerNormalization(
                     axis=(-3, -2, -1), name=f"conv_{index}_norm", dtype=dtype
@@ -162,18 +152,16 @@ class DCGANDiscriminator(keras.Model):
         self.dropout = dropout
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "num_classes": self.num_classes,
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "normalization": self.normalization,
-            "pooling": self.pooling,
-            "dropout": self.dropout,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        config = super().get_config()
+        config.update(
+            {
+                "image_shape": self.image_shape,
+                "num_classes": self.num_classes,
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "normalization": self.normalization,
+                "pooling": self.pooling,
+                "dropout": self.dropout,
+            }
+        )
+        return config

@@ -3,6 +3,10 @@
 import keras
 from keras import layers
 
+from kerasgen.networks import _blocks
+from kerasgen.networks.network import Network
+from kerasgen.utils import argument_validation as av
+
 _DEFAULT_FILTERS = {
     28: (128, 64, 32),
     32: (128, 64, 32),
@@ -11,7 +15,7 @@ _DEFAULT_FILTERS = {
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class DCGANGenerator(keras.Model):
+class DCGANGenerator(Network):
     """Latent vector (and class label) to an image, DCGAN style.
 
     A dense projection to a `(height / 2**n, width / 2**n, filters[0])` map,
@@ -58,7 +62,7 @@ class DCGANGenerator(keras.Model):
 
     Example:
     >>> generator = DCGANGenerator((28, 28, 1), latent_dim=8, filters=(8, 4))
-    >>> generator(keras.ops.zeros((2, 8))).shape
+    >>> tuple(generator(keras.ops.zeros((2, 8))).shape)
     (2, 28, 28, 1)
 
     References:
@@ -79,17 +83,19 @@ class DCGANGenerator(keras.Model):
         label_embedding_dim=50,
         **kwargs,
     ):
-        image_shape = tuple(image_shape)
-        if filters is None:
-            if image_shape[0] not in _DEFAULT_FILTERS:
-                raise ValueError(
-                    "filters=None picks defaults for 28, 32 or 64 pixels; "
-                    f"received image_shape={image_shape}: pass filters"
-                )
-            filters = _DEFAULT_FILTERS[image_shape[0]]
-        filters = tuple(filters)
-        if not filters:
-            raise ValueError("filters must hold at least one entry")
+        image_shape = _blocks.check_image_shape(image_shape)
+        latent_dim = av.check_positive_int("latent_dim", latent_dim)
+        num_classes = av.check_int("num_classes", num_classes, 1, None, True)
+        filters = _blocks.default_filters(
+            _DEFAULT_FILTERS, image_shape, filters
+        )
+        kernel_size = av.check_positive_int("kernel_size", kernel_size)
+        output_kernel_size = av.check_positive_int(
+            "output_kernel_size", output_kernel_size
+        )
+        label_embedding_dim = av.check_positive_int(
+            "label_embedding_dim", label_embedding_dim
+        )
         factor = 2 ** (len(filters) - 1)
         height, width, channels = image_shape
         if height % factor or width % factor:
@@ -97,19 +103,12 @@ class DCGANGenerator(keras.Model):
                 f"image_shape {image_shape} must have height and width "
                 f"divisible by 2 ** (len(filters) - 1) = {factor}"
             )
-        if normalization not in ("batch", None):
-            raise ValueError(
-                "normalization must be 'batch' or None; received "
-                f"{normalization!r}"
-            )
+        av.check_choice("normalization", normalization, ("batch", None))
         dtype = kwargs.pop("dtype", None)
-        synchronized = keras.backend.backend() == "tensorflow"
 
         def normalize_and_activate(x, name):
             if normalization == "batch":
-                x = layers.BatchNormalization(
-                    synchronized=synchronized, name=f"{name}_norm", dtype=dtype
-                )(x)
+                x = _blocks.batch_normalization(f"{name}_norm", dtype)(x)
             return layers.Activation(
                 activation, name=f"{name}_act", dtype=dtype
             )(x)
@@ -170,20 +169,18 @@ class DCGANGenerator(keras.Model):
         self.label_embedding_dim = label_embedding_dim
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "latent_dim": self.latent_dim,
-            "num_classes": self.num_classes,
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "output_kernel_size": self.output_kernel_size,
-            "normalization": self.normalization,
-            "activation": self.activation,
-            "label_embedding_dim": self.label_embedding_dim,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        config = super().get_config()
+        config.update(
+            {
+                "image_shape": self.image_shape,
+                "latent_dim": self.latent_dim,
+                "num_classes": self.num_classes,
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "output_kernel_size": self.output_kernel_size,
+                "normalization": self.normalization,
+                "activation": self.activation,
+                "label_embedding_dim": self.label_embedding_dim,
+            }
+        )
+        return config

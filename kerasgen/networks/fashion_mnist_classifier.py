@@ -3,9 +3,13 @@
 import keras
 from keras import layers
 
+from kerasgen.networks import _blocks
+from kerasgen.networks.network import Network
+from kerasgen.utils import argument_validation as av
+
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class FashionMNISTClassifier(keras.Model):
+class FashionMNISTClassifier(Network):
     """A stem, convolution blocks, a dense feature layer and class logits.
 
     A feature network for the evaluation metrics on small grayscale images
@@ -51,9 +55,11 @@ class FashionMNISTClassifier(keras.Model):
     ...     (8, 8, 1), stem_filters=4, filters=(4,), feature_dim=6
     ... )
     >>> outputs = classifier(keras.ops.zeros((2, 8, 8, 1)))
-    >>> outputs["features"].shape, outputs["logits"].shape
+    >>> tuple(outputs["features"].shape), tuple(outputs["logits"].shape)
     ((2, 6), (2, 10))
     """
+
+    image_input = True
 
     def __init__(
         self,
@@ -68,19 +74,8 @@ class FashionMNISTClassifier(keras.Model):
         dropout_rate=0.3,
         **kwargs,
     ):
-        image_shape = tuple(image_shape)
-        if len(image_shape) != 3 or not all(
-            isinstance(size, int) and size > 0 for size in image_shape
-        ):
-            raise ValueError(
-                "image_shape must be (height, width, channels) of positive "
-                f"ints; received {image_shape}"
-            )
-        filters = tuple(filters)
-        if not all(isinstance(value, int) and value > 0 for value in filters):
-            raise ValueError(
-                f"filters must be a tuple of positive ints; received {filters}"
-            )
+        image_shape = _blocks.check_image_shape(image_shape)
+        filters = av.check_int_tuple("filters", filters, allow_empty=True)
         for name, value in (
             ("num_classes", num_classes),
             ("stem_filters", stem_filters),
@@ -88,18 +83,9 @@ class FashionMNISTClassifier(keras.Model):
             ("convs_per_block", convs_per_block),
             ("feature_dim", feature_dim),
         ):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"{name} must be an int; received {value!r}")
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1; received {value}")
-        if stem_strides not in (1, 2) or isinstance(stem_strides, bool):
-            raise ValueError(
-                f"stem_strides must be 1 or 2; received {stem_strides!r}"
-            )
-        if not 0.0 <= dropout_rate < 1.0:
-            raise ValueError(
-                f"dropout_rate must be in [0, 1); received {dropout_rate}"
-            )
+            av.check_positive_int(name, value)
+        av.check_int("stem_strides", stem_strides, minimum=1, maximum=2)
+        dropout_rate = _blocks.check_dropout("dropout_rate", dropout_rate)
         dtype = kwargs.pop("dtype", None)
 
         def conv_bn_relu(x, num_filters, kernel_size, strides, prefix):
@@ -163,20 +149,18 @@ class FashionMNISTClassifier(keras.Model):
         self.dropout_rate = dropout_rate
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "num_classes": self.num_classes,
-            "stem_filters": self.stem_filters,
-            "stem_kernel_size": self.stem_kernel_size,
-            "stem_strides": self.stem_strides,
-            "filters": self.filters,
-            "convs_per_block": self.convs_per_block,
-            "feature_dim": self.feature_dim,
-            "dropout_rate": self.dropout_rate,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        config = super().get_config()
+        config.update(
+            {
+                "image_shape": self.image_shape,
+                "num_classes": self.num_classes,
+                "stem_filters": self.stem_filters,
+                "stem_kernel_size": self.stem_kernel_size,
+                "stem_strides": self.stem_strides,
+                "filters": self.filters,
+                "convs_per_block": self.convs_per_block,
+                "feature_dim": self.feature_dim,
+                "dropout_rate": self.dropout_rate,
+            }
+        )
+        return config

@@ -3,11 +3,15 @@
 import keras
 from keras import layers
 
+from kerasgen.networks import _blocks
+from kerasgen.networks.network import Network
+from kerasgen.utils import argument_validation as av
+
 _NORMALIZATIONS = (None, "batch", "group", "layer")
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class PatchGANDiscriminator(keras.Model):
+class PatchGANDiscriminator(Network):
     """Images to a grid of real/fake logits, one per overlapping patch.
 
     A 4x4 stride-2 convolution with leaky ReLU (slope 0.2), `num_layers - 1`
@@ -37,7 +41,7 @@ class PatchGANDiscriminator(keras.Model):
 
     Example:
     >>> discriminator = PatchGANDiscriminator((16, 16, 1), filters=4)
-    >>> discriminator(keras.ops.zeros((2, 16, 16, 1))).shape
+    >>> tuple(discriminator(keras.ops.zeros((2, 16, 16, 1))).shape)
     (2, 4, 4, 1)
 
     References:
@@ -45,6 +49,8 @@ class PatchGANDiscriminator(keras.Model):
         Adversarial Networks"; Esser et al. 2021, "Taming Transformers for
         High-Resolution Image Synthesis".
     """
+
+    image_input = True
 
     def __init__(
         self,
@@ -54,25 +60,10 @@ class PatchGANDiscriminator(keras.Model):
         normalization="batch",
         **kwargs,
     ):
-        image_shape = tuple(image_shape)
-        if len(image_shape) != 3:
-            raise ValueError(
-                "image_shape must be (height, width, channels); received "
-                f"{image_shape}"
-            )
-        if not isinstance(filters, int) or filters < 1:
-            raise ValueError(
-                f"filters must be a positive int; received {filters!r}"
-            )
-        if not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(
-                f"num_layers must be a positive int; received {num_layers!r}"
-            )
-        if normalization not in _NORMALIZATIONS:
-            raise ValueError(
-                f"normalization must be one of {_NORMALIZATIONS}; received "
-                f"{normalization!r}"
-            )
+        image_shape = _blocks.check_image_shape(image_shape)
+        filters = av.check_positive_int("filters", filters)
+        num_layers = av.check_positive_int("num_layers", num_layers)
+        av.check_choice("normalization", normalization, _NORMALIZATIONS)
         dtype = kwargs.pop("dtype", None)
 
         # === Functional model ===
@@ -107,27 +98,21 @@ class PatchGANDiscriminator(keras.Model):
         self.normalization = normalization
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "filters": self.filters,
-            "num_layers": self.num_layers,
-            "normalization": self.normalization,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        config = super().get_config()
+        config.update(
+            {
+                "image_shape": self.image_shape,
+                "filters": self.filters,
+                "num_layers": self.num_layers,
+                "normalization": self.normalization,
+            }
+        )
+        return config
 
 
 def _normalization(kind, width, name, dtype):
     if kind == "batch":
-        return layers.BatchNormalization(
-            synchronized=keras.backend.backend() == "tensorflow",
-            name=name,
-            dtype=dtype,
-        )
+        return _blocks.batch_normalization(name, dtype)
     if kind == "group":
         return layers.GroupNormalization(min(32, width), name=name, dtype=dtype)
     return layers.LayerNormalization(axis=(-3, -2, -1), name=name, dtype=dtype)

@@ -3,13 +3,13 @@
 import keras
 from keras import layers
 
-from kerasgen.networks._blocks import check_group_norm
-from kerasgen.networks._blocks import check_levels
+from kerasgen.networks import _blocks
 from kerasgen.networks._blocks import residual_block
+from kerasgen.networks.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class ResidualDecoder(keras.Model):
+class ResidualDecoder(Network):
     """A grid of latent vectors to images (the VQ-VAE / VQ-GAN decoder).
 
     The mirror of `ResidualEncoder`: a 3x3 convolution to `filters[-1]`, a
@@ -38,7 +38,7 @@ class ResidualDecoder(keras.Model):
 
     Example:
     >>> decoder = ResidualDecoder((8, 8, 1), 4, filters=(8, 16))
-    >>> decoder(keras.ops.zeros((2, 4, 4, 4))).shape
+    >>> tuple(decoder(keras.ops.zeros((2, 4, 4, 4))).shape)
     (2, 8, 8, 1)
 
     References:
@@ -56,11 +56,14 @@ class ResidualDecoder(keras.Model):
         dropout=0.0,
         **kwargs,
     ):
-        image_shape, filters = tuple(image_shape), tuple(filters)
-        check_levels(image_shape, latent_dim, filters, num_res_blocks)
-        check_group_norm(filters, num_groups)
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1); received {dropout}")
+        image_shape, filters, dropout = _blocks.check_residual_levels(
+            image_shape,
+            latent_dim,
+            filters,
+            num_res_blocks,
+            num_groups,
+            dropout,
+        )
         dtype = kwargs.pop("dtype", None)
         factor = 2 ** (len(filters) - 1)
         latent_shape = (
@@ -96,10 +99,7 @@ class ResidualDecoder(keras.Model):
                     name=f"upsample_{level}_conv",
                     dtype=dtype,
                 )(x)
-        x = layers.GroupNormalization(
-            num_groups, epsilon=1e-6, name="norm_out", dtype=dtype
-        )(x)
-        x = layers.Activation("swish", name="act_out", dtype=dtype)(x)
+        x = _blocks.norm_swish(x, num_groups, dtype)
         images = layers.Conv2D(
             image_shape[-1], 3, padding="same", name="conv_out", dtype="float32"
         )(x)
@@ -119,17 +119,6 @@ class ResidualDecoder(keras.Model):
         return self.get_layer("conv_out")
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "latent_dim": self.latent_dim,
-            "filters": self.filters,
-            "num_res_blocks": self.num_res_blocks,
-            "num_groups": self.num_groups,
-            "dropout": self.dropout,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        config = super().get_config()
+        config.update(_blocks.residual_levels_config(self))
+        return config

@@ -3,13 +3,13 @@
 import keras
 from keras import layers
 
-from kerasgen.networks._blocks import check_group_norm
-from kerasgen.networks._blocks import check_levels
+from kerasgen.networks import _blocks
 from kerasgen.networks._blocks import residual_block
+from kerasgen.networks.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class ResidualEncoder(keras.Model):
+class ResidualEncoder(Network):
     """Images to a grid of latent vectors (the VQ-VAE / VQ-GAN encoder).
 
     A 3x3 convolution to `filters[0]`, then for each entry of `filters`
@@ -41,7 +41,7 @@ class ResidualEncoder(keras.Model):
 
     Example:
     >>> encoder = ResidualEncoder((8, 8, 1), 4, filters=(8, 16))
-    >>> encoder(keras.ops.zeros((2, 8, 8, 1))).shape
+    >>> tuple(encoder(keras.ops.zeros((2, 8, 8, 1))).shape)
     (2, 4, 4, 4)
 
     References:
@@ -49,6 +49,8 @@ class ResidualEncoder(keras.Model):
         Synthesis"; van den Oord et al. 2017, "Neural Discrete
         Representation Learning".
     """
+
+    image_input = True
 
     def __init__(
         self,
@@ -60,11 +62,14 @@ class ResidualEncoder(keras.Model):
         dropout=0.0,
         **kwargs,
     ):
-        image_shape, filters = tuple(image_shape), tuple(filters)
-        check_levels(image_shape, latent_dim, filters, num_res_blocks)
-        check_group_norm(filters, num_groups)
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1); received {dropout}")
+        image_shape, filters, dropout = _blocks.check_residual_levels(
+            image_shape,
+            latent_dim,
+            filters,
+            num_res_blocks,
+            num_groups,
+            dropout,
+        )
         dtype = kwargs.pop("dtype", None)
 
         # === Functional model ===
@@ -92,10 +97,7 @@ class ResidualEncoder(keras.Model):
                     dtype,
                 )
         x = residual_block(x, filters[-1], num_groups, dropout, "mid", dtype)
-        x = layers.GroupNormalization(
-            num_groups, epsilon=1e-6, name="norm_out", dtype=dtype
-        )(x)
-        x = layers.Activation("swish", name="act_out", dtype=dtype)(x)
+        x = _blocks.norm_swish(x, num_groups, dtype)
         latents = layers.Conv2D(latent_dim, 1, name="conv_out", dtype=dtype)(x)
         super().__init__(inputs=images, outputs=latents, dtype=dtype, **kwargs)
 
@@ -112,17 +114,6 @@ class ResidualEncoder(keras.Model):
         return 2 ** (len(self.filters) - 1)
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "latent_dim": self.latent_dim,
-            "filters": self.filters,
-            "num_res_blocks": self.num_res_blocks,
-            "num_groups": self.num_groups,
-            "dropout": self.dropout,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        config = super().get_config()
+        config.update(_blocks.residual_levels_config(self))
+        return config

@@ -1,22 +1,64 @@
 """Private helpers shared by the quantizers: checks, statistics, metrics."""
 
+import numbers
+
 import keras
 import numpy as np
 from keras import ops
 
+from kerasgen.utils import argument_validation as av
 
-def check_positive_int(name, value, minimum=1):
-    """Raises a `ValueError` unless `value` is an int `>= minimum`."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+
+def check_bool(name, value):
+    """Raises a `ValueError` unless `value` is a bool."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be a bool; received {value!r}")
+    return value
+
+
+def check_vq_arguments(
+    codebook_size,
+    codebook_dim,
+    commitment_weight,
+    use_ema,
+    decay,
+    epsilon,
+    kmeans_init,
+    kmeans_iters,
+    dead_code_threshold,
+):
+    """Checks the arguments a `VectorQuantizer` shares with residual VQ.
+
+    Returns:
+        `(codebook_size, codebook_dim, kmeans_iters)` as Python ints.
+    """
+    codebook_size = av.check_positive_int("codebook_size", codebook_size)
+    codebook_dim = av.check_positive_int("codebook_dim", codebook_dim)
+    kmeans_iters = av.check_positive_int("kmeans_iters", kmeans_iters)
+    av.check_float("commitment_weight", commitment_weight, minimum=0.0)
+    av.check_float(
+        "decay",
+        decay,
+        minimum=0.0,
+        maximum=1.0,
+        min_inclusive=False,
+        max_inclusive=False,
+    )
+    av.check_float("epsilon", epsilon, minimum=0.0, min_inclusive=False)
+    if (
+        isinstance(dead_code_threshold, bool)
+        or not isinstance(dead_code_threshold, numbers.Real)
+        or not 0.0 <= dead_code_threshold < 1.0 / codebook_size
+    ):
         raise ValueError(
-            f"{name} must be an int >= {minimum}; received {value!r} of type "
-            f"{type(value).__name__}"
+            "dead_code_threshold must be a fraction of vectors in "
+            f"[0, 1 / codebook_size) = [0, {1.0 / codebook_size:.4g}) "
+            "(a code used at the average rate has usage "
+            f"1 / codebook_size); received {dead_code_threshold!r}"
         )
-    if value < minimum:
-        raise ValueError(
-            f"{name} must be an int >= {minimum}; received {value}"
-        )
-    return int(value)
+    check_bool("use_ema", use_ema)
+    check_bool("kmeans_init", kmeans_init)
+    return codebook_size, codebook_dim, kmeans_iters
 
 
 def check_last_dim(latents, expected, what="codebook_dim", name="latents"):
@@ -128,3 +170,51 @@ def per_example_mean(values):
     if len(values.shape) == 1:
         return values
     return ops.mean(values, axis=tuple(range(1, len(values.shape))))
+
+
+# Attribute (set in the layer's `__dict__`, outside Keras' tracking) holding
+# the `(perplexity, usage)` of a training call whose trackers could not be
+# updated inside `call()`.
+_PENDING_STATISTICS = "_kerasgen_pending_code_statistics"
+
+
+def update_code_statistics(layer, perplexity, usage):
+    """Updates `layer.perplexity_tracker` and `layer.usage_tracker`.
+
+    On JAX, `fit`/`evaluate` run the forward pass through `stateless_call`,
+    whose scope maps the model's weights but not its metrics (whose values
+    the trainer has moved out), so a metric cannot be updated inside
+    `call()`. The statistics are then kept on the layer and applied by
+    `flush_code_statistics(model)` from the model's `compute_loss`, whose
+    scope maps every metric. Elsewhere the trackers are updated at once.
+    """
+    if _metrics_unavailable(layer.perplexity_tracker):
+        layer.__dict__[_PENDING_STATISTICS] = (perplexity, usage)
+        return
+    # Values a traced call without compute_loss (predict) left behind.
+    layer.__dict__.pop(_PENDING_STATISTICS, None)
+    layer.perplexity_tracker.update_state(perplexity)
+    layer.usage_tracker.update_state(usage)
+
+
+def flush_code_statistics(model):
+    """Applies statistics that `update_code_statistics` kept (JAX only)."""
+    for layer in model._flatten_layers(include_self=False):
+        pending = layer.__dict__.pop(_PENDING_STATISTICS, None)
+        if pending is not None:
+            layer.perplexity_tracker.update_state(pending[0])
+            layer.usage_tracker.update_state(pending[1])
+
+
+def _metrics_unavailable(metric):
+    if keras.backend.backend() != "jax":
+        return False
+    from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+    scope = get_stateless_scope()
+    if scope is None:
+        return False
+    return any(
+        scope.get_current_value(variable) is None
+        for variable in metric.variables
+    )

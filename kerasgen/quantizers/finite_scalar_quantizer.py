@@ -4,14 +4,14 @@ import math
 
 import keras
 import numpy as np
-from keras import layers
 from keras import ops
 
-from kerasgen.quantizers import _quantizer_utils as utils
+from kerasgen.quantizers.quantizer import Quantizer
+from kerasgen.utils import argument_validation as av
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class FiniteScalarQuantizer(layers.Layer):
+class FiniteScalarQuantizer(Quantizer):
     """Rounds each latent channel to a few values (Mentzer et al. 2023).
 
     Channel `i` is bounded to `levels[i]` integer values by
@@ -64,38 +64,22 @@ class FiniteScalarQuantizer(layers.Layer):
     """
 
     def __init__(self, levels=(8, 5, 5, 5), **kwargs):
-        if isinstance(levels, (int, str)) or not hasattr(levels, "__iter__"):
-            raise ValueError(
-                f"levels must be a tuple of ints >= 2; received {levels!r}"
-            )
-        levels = tuple(levels)
-        if not levels:
-            raise ValueError("levels must hold at least one int >= 2")
-        for level in levels:
-            utils.check_positive_int("levels", level, minimum=2)
-        levels = tuple(int(level) for level in levels)
+        levels = av.check_int_tuple("levels", levels, minimum=2)
         if math.prod(levels) > 2**31 - 1:
             raise ValueError(
                 "levels must have prod(levels) < 2**31 (int32 ids); received "
                 f"{levels} with prod {math.prod(levels)}"
             )
-        super().__init__(**kwargs)
-        self.perplexity_tracker = keras.metrics.Mean(
-            name=f"{self.name}_perplexity"
-        )
-        self.usage_tracker = keras.metrics.Mean(name=f"{self.name}_usage")
+        super().__init__(math.prod(levels), len(levels), **kwargs)
 
         # === Config ===
         self.levels = levels
-        self.codebook_size = math.prod(levels)
-        self.codebook_dim = len(levels)
         self._levels = np.asarray(levels, "float32")
         self._basis = np.cumprod((1,) + levels[:-1]).astype("int32")
 
     def build(self, input_shape):
-        utils.check_last_dim(keras.KerasTensor(input_shape), self.codebook_dim)
-        utils.add_batch_code_fraction(self, self.codebook_size)
-        self.built = True
+        super().build(input_shape)
+        self._add_code_fraction()
 
     def _bound(self, latents):
         levels = self._levels
@@ -104,8 +88,7 @@ class FiniteScalarQuantizer(layers.Layer):
         shift = np.tan(offset / half_l).astype("float32")
         return ops.tanh(latents + shift) * half_l - offset
 
-    def call(self, latents, training=False):
-        utils.check_last_dim(latents, self.codebook_dim)
+    def _quantize(self, latents, training):
         latents = ops.cast(latents, "float32")
         bounded = self._bound(latents)
         # Round with a straight-through gradient.
@@ -118,50 +101,22 @@ class FiniteScalarQuantizer(layers.Layer):
         )
         indices = ops.sum(digits * self._basis, axis=-1)
 
-        fraction = utils.batch_code_fraction(
-            self, ops.reshape(indices, (-1,)), training
-        )
-        perplexity, usage = utils.code_statistics(fraction)
-        self.perplexity_tracker.update_state(perplexity)
-        self.usage_tracker.update_state(usage)
         return {
-            "quantized": ops.cast(quantized, self.compute_dtype),
+            "quantized": quantized,
             "indices": indices,
             "loss": ops.zeros(ops.shape(latents)[:1], "float32"),
-            "perplexity": perplexity,
-            "usage": usage,
+            "code_fraction": self._code_fraction(
+                ops.reshape(indices, (-1,)), training
+            ),
         }
 
-    def indices_to_codes(self, indices):
-        """Grid points of ids: the inverse of the mixed-radix index.
-
-        Args:
-            indices: int `(batch, ...)` in `[0, codebook_size)`. Concrete
-                values outside the range raise a `ValueError`.
-
-        Returns:
-            Float `(batch, ..., len(levels))` in `[-1, 1]`, equal to
-            `"quantized"` of the call that produced these ids.
-        """
-        utils.check_indices(indices, self.codebook_size)
-        indices = ops.cast(indices, "int32")[..., None]
+    def _indices_to_codes(self, indices):
         digits = ops.mod(
-            ops.floor_divide(indices, self._basis), self._levels.astype("int32")
+            ops.floor_divide(indices[..., None], self._basis),
+            self._levels.astype("int32"),
         )
         half_width = (self._levels // 2).astype("float32")
-        codes = (ops.cast(digits, "float32") - half_width) / half_width
-        return ops.cast(codes, self.compute_dtype)
-
-    def compute_output_spec(self, latents, training=False):
-        utils.check_last_dim(latents, self.codebook_dim)
-        shape = tuple(latents.shape)
-        return {
-            "quantized": keras.KerasTensor(shape, dtype=self.compute_dtype),
-            "indices": keras.KerasTensor(shape[:-1], dtype="int32"),
-            "loss": keras.KerasTensor(shape[:1], dtype="float32"),
-            "perplexity": keras.KerasTensor((), dtype="float32"),
-            "usage": keras.KerasTensor((), dtype="float32"),
-        }
+        return (ops.cast(digits, "float32") - half_width) / half_width
 
     def get_config(self):
         config = super().get_config()

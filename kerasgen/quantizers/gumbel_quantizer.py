@@ -1,17 +1,16 @@
 """Gumbel-softmax quantization (the DALL-E discrete VAE's relaxation)."""
 
-import numbers
-
 import keras
-from keras import layers
 from keras import ops
 
 from kerasgen.quantizers import _quantizer_utils as utils
+from kerasgen.quantizers.quantizer import Quantizer
+from kerasgen.utils import argument_validation as av
 from kerasgen.utils import distribution_utils
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class GumbelQuantizer(layers.Layer):
+class GumbelQuantizer(Quantizer):
     """Encoder logits over a codebook to codebook vectors, Gumbel-softmax.
 
     Unlike `VectorQuantizer`, the input is not a latent vector to look up
@@ -82,6 +81,8 @@ class GumbelQuantizer(layers.Layer):
         Gumbel-Softmax".
     """
 
+    input_dim_name = "codebook_size"
+
     def __init__(
         self,
         codebook_size,
@@ -92,37 +93,22 @@ class GumbelQuantizer(layers.Layer):
         seed=None,
         **kwargs,
     ):
-        codebook_size = utils.check_positive_int("codebook_size", codebook_size)
-        codebook_dim = utils.check_positive_int("codebook_dim", codebook_dim)
+        codebook_size = av.check_positive_int("codebook_size", codebook_size)
+        codebook_dim = av.check_positive_int("codebook_dim", codebook_dim)
         _check_temperature(temperature)
-        if not isinstance(kl_weight, numbers.Real) or not kl_weight >= 0:
-            raise ValueError(
-                f"kl_weight must be a float >= 0; received {kl_weight!r}"
-            )
-        if not isinstance(straight_through, bool):
-            raise ValueError(
-                "straight_through must be a bool; received "
-                f"{straight_through!r}"
-            )
-        super().__init__(**kwargs)
+        av.check_float("kl_weight", kl_weight, minimum=0.0)
+        utils.check_bool("straight_through", straight_through)
+        super().__init__(codebook_size, codebook_dim, **kwargs)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.perplexity_tracker = keras.metrics.Mean(
-            name=f"{self.name}_perplexity"
-        )
-        self.usage_tracker = keras.metrics.Mean(name=f"{self.name}_usage")
 
         # === Config ===
-        self.codebook_size = codebook_size
-        self.codebook_dim = codebook_dim
         self.temperature = float(temperature)
         self.kl_weight = float(kl_weight)
         self.straight_through = straight_through
         self.seed = seed
 
     def build(self, input_shape):
-        utils.check_last_dim(
-            keras.KerasTensor(input_shape), self.codebook_size, "codebook_size"
-        )
+        super().build(input_shape)
         self.codebook = self.add_weight(
             name="codebook",
             shape=(self.codebook_size, self.codebook_dim),
@@ -140,16 +126,14 @@ class GumbelQuantizer(layers.Layer):
             aggregation="mean",
             autocast=False,
         )
-        utils.add_batch_code_fraction(self, self.codebook_size)
-        self.built = True
+        self._add_code_fraction()
 
     def set_temperature(self, temperature):
         """Sets the relaxation temperature (a float > 0)."""
         _check_temperature(temperature)
         self.current_temperature.assign(float(temperature))
 
-    def call(self, latents, training=False):
-        utils.check_last_dim(latents, self.codebook_size, "codebook_size")
+    def _quantize(self, latents, training):
         logits = ops.cast(latents, "float32")
         if training:
             uniform = distribution_utils.replica_uniform(
@@ -177,51 +161,17 @@ class GumbelQuantizer(layers.Layer):
         )
         loss = self.kl_weight * utils.per_example_mean(kl)
 
-        fraction = utils.batch_code_fraction(
-            self, ops.reshape(indices, (-1,)), training
-        )
-        perplexity, usage = utils.code_statistics(fraction)
-        self.perplexity_tracker.update_state(perplexity)
-        self.usage_tracker.update_state(usage)
         return {
-            "quantized": ops.cast(quantized, self.compute_dtype),
+            "quantized": quantized,
             "indices": indices,
             "loss": loss,
-            "perplexity": perplexity,
-            "usage": usage,
-        }
-
-    def indices_to_codes(self, indices):
-        """Codebook vectors of ids.
-
-        Args:
-            indices: int `(batch, ...)` in `[0, codebook_size)`. Concrete
-                values outside the range raise a `ValueError`.
-
-        Returns:
-            Float `(batch, ..., codebook_dim)`, equal to `"quantized"` of an
-            inference call that produced these ids.
-        """
-        utils.check_indices(indices, self.codebook_size)
-        codes = ops.take(
-            ops.convert_to_tensor(self.codebook),
-            ops.cast(indices, "int32"),
-            axis=0,
-        )
-        return ops.cast(codes, self.compute_dtype)
-
-    def compute_output_spec(self, latents, training=False):
-        utils.check_last_dim(latents, self.codebook_size, "codebook_size")
-        shape = tuple(latents.shape)
-        return {
-            "quantized": keras.KerasTensor(
-                shape[:-1] + (self.codebook_dim,), dtype=self.compute_dtype
+            "code_fraction": self._code_fraction(
+                ops.reshape(indices, (-1,)), training
             ),
-            "indices": keras.KerasTensor(shape[:-1], dtype="int32"),
-            "loss": keras.KerasTensor(shape[:1], dtype="float32"),
-            "perplexity": keras.KerasTensor((), dtype="float32"),
-            "usage": keras.KerasTensor((), dtype="float32"),
         }
+
+    def _indices_to_codes(self, indices):
+        return ops.take(ops.convert_to_tensor(self.codebook), indices, axis=0)
 
     def get_config(self):
         config = super().get_config()
@@ -239,11 +189,4 @@ class GumbelQuantizer(layers.Layer):
 
 
 def _check_temperature(temperature):
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, numbers.Real)
-        or not temperature > 0
-    ):
-        raise ValueError(
-            f"temperature must be a float > 0; received {temperature!r}"
-        )
+    av.check_float("temperature", temperature, minimum=0.0, min_inclusive=False)

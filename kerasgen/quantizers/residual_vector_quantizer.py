@@ -1,15 +1,16 @@
 """Residual vector quantization: a stack of codebooks (SoundStream)."""
 
 import keras
-from keras import layers
 from keras import ops
 
 from kerasgen.quantizers import _quantizer_utils as utils
+from kerasgen.quantizers.quantizer import Quantizer
 from kerasgen.quantizers.vector_quantizer import VectorQuantizer
+from kerasgen.utils import argument_validation as av
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class ResidualVectorQuantizer(layers.Layer):
+class ResidualVectorQuantizer(Quantizer):
     """Quantizes what the previous codebooks left (Zeghidour et al. 2021).
 
     Stage 1 quantizes the latents, stage `i + 1` the residual
@@ -80,12 +81,20 @@ class ResidualVectorQuantizer(layers.Layer):
         seed=None,
         **kwargs,
     ):
-        num_quantizers = utils.check_positive_int(
-            "num_quantizers", num_quantizers
+        num_quantizers = av.check_positive_int("num_quantizers", num_quantizers)
+        seed = av.check_int("seed", seed, minimum=0, allow_none=True)
+        codebook_size, codebook_dim, kmeans_iters = utils.check_vq_arguments(
+            codebook_size,
+            codebook_dim,
+            commitment_weight,
+            use_ema,
+            decay,
+            epsilon,
+            kmeans_init,
+            kmeans_iters,
+            dead_code_threshold,
         )
-        if seed is not None:
-            utils.check_positive_int("seed", seed, minimum=0)
-        super().__init__(**kwargs)
+        super().__init__(codebook_size, codebook_dim, **kwargs)
 
         # === Layers ===
         self.stages = [
@@ -108,8 +117,6 @@ class ResidualVectorQuantizer(layers.Layer):
 
         # === Config ===
         self.num_quantizers = num_quantizers
-        self.codebook_size = codebook_size
-        self.codebook_dim = codebook_dim
         self.commitment_weight = commitment_weight
         self.use_ema = use_ema
         self.decay = decay
@@ -119,14 +126,19 @@ class ResidualVectorQuantizer(layers.Layer):
         self.dead_code_threshold = dead_code_threshold
         self.seed = seed
 
+    @property
+    def index_shape(self):
+        return (self.num_quantizers,)
+
+    def _describe_index_shape(self):
+        return f"num_quantizers={self.num_quantizers}"
+
     def build(self, input_shape):
-        utils.check_last_dim(keras.KerasTensor(input_shape), self.codebook_dim)
+        super().build(input_shape)
         for stage in self.stages:
             stage.build(input_shape)
-        self.built = True
 
-    def call(self, latents, training=False):
-        utils.check_last_dim(latents, self.codebook_dim)
+    def _quantize(self, latents, training):
         latents = ops.cast(latents, "float32")
         residual = latents
         total = ops.zeros_like(latents)
@@ -142,51 +154,19 @@ class ResidualVectorQuantizer(layers.Layer):
             usages.append(outputs["usage"])
         quantized = latents + ops.stop_gradient(total - latents)
         return {
-            "quantized": ops.cast(quantized, self.compute_dtype),
+            "quantized": quantized,
             "indices": ops.stack(indices, axis=-1),
             "loss": ops.sum(ops.stack(losses, axis=0), axis=0),
             "perplexity": ops.mean(ops.stack(perplexities)),
             "usage": ops.mean(ops.stack(usages)),
         }
 
-    def indices_to_codes(self, indices):
-        """Sum of the stages' codes.
-
-        Args:
-            indices: int `(batch, ..., num_quantizers)` in
-                `[0, codebook_size)`. Concrete values outside the range
-                raise a `ValueError`.
-
-        Returns:
-            Float `(batch, ..., codebook_dim)`, equal to `"quantized"` of an
-            inference call that produced these ids.
-        """
-        shape = tuple(indices.shape)
-        if not shape or shape[-1] != self.num_quantizers:
-            raise ValueError(
-                "indices must have shape (batch, ..., num_quantizers="
-                f"{self.num_quantizers}); received shape {shape}"
-            )
-        utils.check_indices(indices, self.codebook_size)
-        indices = ops.cast(indices, "int32")
+    def _indices_to_codes(self, indices):
         codes = [
             ops.cast(stage.indices_to_codes(indices[..., index]), "float32")
             for index, stage in enumerate(self.stages)
         ]
-        return ops.cast(ops.sum(ops.stack(codes), axis=0), self.compute_dtype)
-
-    def compute_output_spec(self, latents, training=False):
-        utils.check_last_dim(latents, self.codebook_dim)
-        shape = tuple(latents.shape)
-        return {
-            "quantized": keras.KerasTensor(shape, dtype=self.compute_dtype),
-            "indices": keras.KerasTensor(
-                shape[:-1] + (self.num_quantizers,), dtype="int32"
-            ),
-            "loss": keras.KerasTensor(shape[:1], dtype="float32"),
-            "perplexity": keras.KerasTensor((), dtype="float32"),
-            "usage": keras.KerasTensor((), dtype="float32"),
-        }
+        return ops.sum(ops.stack(codes), axis=0)
 
     def get_config(self):
         config = super().get_config()

@@ -1,18 +1,18 @@
 """Vector quantization with a learned codebook (VQ-VAE)."""
 
-import numbers
-
 import keras
 import numpy as np
 from keras import layers
 from keras import ops
 
 from kerasgen.quantizers import _quantizer_utils as utils
+from kerasgen.quantizers.quantizer import Quantizer
+from kerasgen.utils import argument_validation as av
 from kerasgen.utils import distribution_utils
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class VectorQuantizer(layers.Layer):
+class VectorQuantizer(Quantizer):
     """Nearest-neighbour lookup in a codebook, straight-through gradients.
 
     Every vector `z` along the last axis of the latents is replaced by the
@@ -137,45 +137,22 @@ class VectorQuantizer(layers.Layer):
         seed=None,
         **kwargs,
     ):
-        codebook_size = utils.check_positive_int("codebook_size", codebook_size)
-        codebook_dim = utils.check_positive_int("codebook_dim", codebook_dim)
-        kmeans_iters = utils.check_positive_int("kmeans_iters", kmeans_iters)
-        if projection_dim is not None:
-            projection_dim = utils.check_positive_int(
-                "projection_dim", projection_dim
-            )
-        if not isinstance(commitment_weight, numbers.Real) or not (
-            commitment_weight >= 0
-        ):
-            raise ValueError(
-                "commitment_weight must be a float >= 0; received "
-                f"{commitment_weight!r}"
-            )
-        if not isinstance(decay, numbers.Real) or not 0.0 < decay < 1.0:
-            raise ValueError(
-                f"decay must be a float in (0, 1); received {decay!r}"
-            )
-        if not isinstance(epsilon, numbers.Real) or not epsilon > 0:
-            raise ValueError(
-                f"epsilon must be a float > 0; received {epsilon!r}"
-            )
-        if not isinstance(dead_code_threshold, numbers.Real) or not (
-            0.0 <= dead_code_threshold < 1.0 / codebook_size
-        ):
-            raise ValueError(
-                "dead_code_threshold must be a fraction of vectors in "
-                f"[0, 1 / codebook_size) = [0, {1.0 / codebook_size:.4g}) "
-                "(a code used at the average rate has usage "
-                f"1 / codebook_size); received {dead_code_threshold!r}"
-            )
-        for name, value in (
-            ("use_ema", use_ema),
-            ("kmeans_init", kmeans_init),
-            ("l2_normalize", l2_normalize),
-        ):
-            if not isinstance(value, bool):
-                raise ValueError(f"{name} must be a bool; received {value!r}")
-        super().__init__(**kwargs)
+        codebook_size, codebook_dim, kmeans_iters = utils.check_vq_arguments(
+            codebook_size,
+            codebook_dim,
+            commitment_weight,
+            use_ema,
+            decay,
+            epsilon,
+            kmeans_init,
+            kmeans_iters,
+            dead_code_threshold,
+        )
+        projection_dim = av.check_positive_int(
+            "projection_dim", projection_dim, allow_none=True
+        )
+        utils.check_bool("l2_normalize", l2_normalize)
+        super().__init__(codebook_size, codebook_dim, **kwargs)
 
         # === Layers ===
         self.input_projection = None
@@ -192,14 +169,8 @@ class VectorQuantizer(layers.Layer):
                 dtype=self.dtype_policy,
             )
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.perplexity_tracker = keras.metrics.Mean(
-            name=f"{self.name}_perplexity"
-        )
-        self.usage_tracker = keras.metrics.Mean(name=f"{self.name}_usage")
 
         # === Config ===
-        self.codebook_size = codebook_size
-        self.codebook_dim = codebook_dim
         self.commitment_weight = float(commitment_weight)
         self.use_ema = use_ema
         self.decay = float(decay)
@@ -213,7 +184,7 @@ class VectorQuantizer(layers.Layer):
         self.lookup_dim = projection_dim or codebook_dim
 
     def build(self, input_shape):
-        utils.check_last_dim(keras.KerasTensor(input_shape), self.codebook_dim)
+        super().build(input_shape)
         if self.projection_dim is not None:
             self.input_projection.build(input_shape)
             self.output_projection.build(
@@ -442,9 +413,8 @@ class VectorQuantizer(layers.Layer):
         )
         self.codebook.assign(embedding_sum / smoothed[:, None])
 
-    # --- Public API.
-    def call(self, latents, training=False):
-        utils.check_last_dim(latents, self.codebook_dim)
+    # --- Quantization.
+    def _quantize(self, latents, training):
         latents_shape = ops.shape(latents)
         projected = latents
         if self.input_projection is not None:
@@ -488,47 +458,18 @@ class VectorQuantizer(layers.Layer):
         quantized = vectors + ops.stop_gradient(codes - vectors)
         if self.output_projection is not None:
             quantized = self.output_projection(quantized)
-        quantized = ops.cast(quantized, self.compute_dtype)
-
-        perplexity, usage = utils.code_statistics(fraction)
-        self.perplexity_tracker.update_state(perplexity)
-        self.usage_tracker.update_state(usage)
         return {
             "quantized": quantized,
             "indices": ops.reshape(flat_indices, latents_shape[:-1]),
             "loss": loss,
-            "perplexity": perplexity,
-            "usage": usage,
+            "code_fraction": fraction,
         }
 
-    def indices_to_codes(self, indices):
-        """Codes of codebook ids: the inverse of the lookup.
-
-        Args:
-            indices: int `(batch, ...)` in `[0, codebook_size)`. Concrete
-                values outside the range raise a `ValueError`.
-
-        Returns:
-            Float `(batch, ..., codebook_dim)`, equal to `"quantized"` of an
-            inference call that produced these ids.
-        """
-        utils.check_indices(indices, self.codebook_size)
-        indices = ops.cast(indices, "int32")
+    def _indices_to_codes(self, indices):
         codes = ops.take(self._lookup_codebook(), indices, axis=0)
         if self.output_projection is not None:
             codes = self.output_projection(codes)
-        return ops.cast(codes, self.compute_dtype)
-
-    def compute_output_spec(self, latents, training=False):
-        utils.check_last_dim(latents, self.codebook_dim)
-        shape = tuple(latents.shape)
-        return {
-            "quantized": keras.KerasTensor(shape, dtype=self.compute_dtype),
-            "indices": keras.KerasTensor(shape[:-1], dtype="int32"),
-            "loss": keras.KerasTensor(shape[:1], dtype="float32"),
-            "perplexity": keras.KerasTensor((), dtype="float32"),
-            "usage": keras.KerasTensor((), dtype="float32"),
-        }
+        return codes
 
     def get_config(self):
         config = super().get_config()

@@ -4,7 +4,6 @@ A model test is a `setUp` with tiny sizes plus calls to these helpers
 (ARCHITECTURE.md section 5).
 """
 
-import functools
 import json
 import os
 import tempfile
@@ -262,7 +261,8 @@ class TestCase(parameterized.TestCase):
                 number of examples; fit runs 2 steps of half of them.
             expected_output_shape: shape of `predict(predict_data)`.
             compile_kwargs: dict for `compile`. Defaults to `{}`: the
-                model's `default_optimizers()`. Every optimizer of the model (`optimizer`, or e.g. a GAN's
+                model's `default_optimizers()`. Every optimizer of the
+                model (`optimizer`, or e.g. a GAN's
                 `generator_optimizer` and `discriminator_optimizer`) must
                 take exactly 2 steps in the 2-step fit.
             generate_kwargs: dict of extra `generate` arguments.
@@ -569,19 +569,12 @@ class TestCase(parameterized.TestCase):
         return single, mirrored
 
 
-@functools.lru_cache(maxsize=None)
 def _mirrored_strategy(devices):
-    """One `MirroredStrategy` per device set and process.
+    """The process's one `MirroredStrategy` on `devices` (see
+    `distribution_utils.mirrored_strategy`)."""
+    from kerasgen.utils import distribution_utils
 
-    Every strategy numbers its collective instances from the same start, so
-    a second strategy on the same devices (another test in the same process)
-    reuses instance keys whose shapes the runtime has cached, and
-    synchronized batch normalization then fails with "Shape mismatch in the
-    collective instance".
-    """
-    import tensorflow as tf
-
-    return tf.distribute.MirroredStrategy(list(devices))
+    return distribution_utils.mirrored_strategy(tuple(devices))
 
 
 def model_optimizers(model):

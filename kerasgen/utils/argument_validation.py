@@ -13,10 +13,10 @@ Example:
 Traceback (most recent call last):
 ...
 ValueError: num_layers must be an int >= 1; received 0
->>> av.check_choice("likelihood", "logistic", ("bernoulli", "categorical"))
+>>> av.check_choice("loss", "l1", ("mse", "bce"))
 Traceback (most recent call last):
 ...
-ValueError: likelihood must be one of 'bernoulli', 'categorical'; received 'logistic'
+ValueError: loss must be one of 'mse', 'bce'; received 'l1'
 """
 
 import numbers

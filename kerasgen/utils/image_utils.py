@@ -42,7 +42,7 @@ def validate_images(images, image_shape=None, name="images", allow_empty=True):
         TypeError: a non-numeric array.
 
     Example:
-    >>> validate_images(np.zeros((2, 28, 28, 1), "uint8")).min()
+    >>> float(validate_images(np.zeros((2, 28, 28, 1), "uint8")).min())
     -1.0
     """
     array = np.asarray(images)

@@ -60,9 +60,7 @@ class TensorSeed(keras.random.SeedGenerator):
     """
 
     def __init__(self, seed):  # no super().__init__: no state variable
-        self._seed = ops.convert_to_tensor(
-            seed, dtype=seed_dtype()
-        )
+        self._seed = ops.convert_to_tensor(seed, dtype=seed_dtype())
         self._count = 0
         self.backend = keras.backend
 

@@ -163,3 +163,30 @@ def test_bad_arguments_are_refused_by_name():
             num_samples=4,
             generate_inputs=np.zeros(3, "int32"),
         )
+
+
+def test_measures_through_kerasgen_evaluation():
+    from kerasgen import evaluation
+
+    extractor = _extractor(name="tiny_same")
+    model = tiny_vae()
+    reference = _images()
+    callback = FrechetDistanceCallback(
+        extractor, reference_images=reference, num_samples=32, kid=True
+    )
+    callback.set_model(model)
+    expected = evaluation.evaluate(
+        model,
+        dataset=reference,
+        metrics=["fid", "kid"],
+        feature_extractor=extractor,
+        num_samples=32,
+        verbose=0,
+    )
+    values = callback.measure()
+    assert values["fid"] == pytest.approx(expected["fid"], rel=1e-9)
+    assert values["kid"] == pytest.approx(expected["kid"], rel=1e-9)
+    # New weights, new samples: the reference side is kept, samples redrawn.
+    for variable in model.decoder.trainable_variables:
+        variable.assign(variable * 0.5)
+    assert callback.measure()["fid"] != pytest.approx(values["fid"])

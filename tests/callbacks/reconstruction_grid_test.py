@@ -50,6 +50,19 @@ class ReconstructionGridTest(TestCase):
         self.assertTrue(np.all(_tile(grid, 3, 2) == 255))
         self.assertFalse(np.array_equal(recons, IMAGES[:5]))
 
+    def test_grids_are_tensorboard_images_too(self):
+        vae = tiny_vae()
+        vae.compile(optimizer=keras.optimizers.Adam(1e-2))
+        directory, log_dir = self.get_temp_dir(), self.get_temp_dir()
+        callback = ReconstructionGrid(
+            directory, IMAGES[:4], images_per_row=2, scale=1, log_dir=log_dir
+        )
+        vae.fit(IMAGES, epochs=1, batch_size=4, callbacks=[callback], verbose=0)
+        ((tag, step, image),) = _image_summaries(log_dir)
+        self.assertEqual((tag, step), ("reconstructions", 1))
+        png = np.asarray(Image.open(callback.paths[-1]))
+        np.testing.assert_array_equal(image[..., 0], png)
+
     def test_tokenizer_grid_shows_detokenized_tokens(self):
         model = VQVAE(
             image_shape=(8, 8, 1),
@@ -84,3 +97,22 @@ def test_bad_arguments_are_refused_by_name(kwargs, match):
     kwargs = {"images": IMAGES, **kwargs}
     with pytest.raises(ValueError, match=match):
         ReconstructionGrid("unused", **kwargs)
+
+
+def _image_summaries(log_dir):
+    """`[(tag, step, uint8 image)]` of the image summaries under log_dir."""
+    import glob
+
+    import tensorflow as tf
+
+    found = []
+    for path in sorted(glob.glob(os.path.join(log_dir, "events.*"))):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name != "images":
+                    continue
+                # [width, height, png bytes...] of each image.
+                encoded = tf.make_ndarray(value.tensor)[2]
+                image = tf.io.decode_png(encoded).numpy()
+                found.append((value.tag, event.step, image))
+    return found

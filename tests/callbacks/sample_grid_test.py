@@ -64,6 +64,47 @@ class SampleGridTest(TestCase):
         # the swap moved into the optimizer's EMA slot).
         self.assertFalse(np.allclose(seen[0], initial))
 
+    def test_grids_are_tensorboard_images_too(self):
+        vae = self._vae()
+        directory, log_dir = self.get_temp_dir(), self.get_temp_dir()
+        callback = SampleGrid(directory, num_samples=4, log_dir=log_dir)
+        x = np.random.default_rng(0).integers(0, 256, (8, 8, 8, 1), "uint8")
+        vae.fit(x, epochs=2, batch_size=4, callbacks=[callback], verbose=0)
+        summaries = _image_summaries(log_dir)
+        self.assertEqual([(t, s) for t, s, _ in summaries], [
+            ("samples", 1), ("samples", 2)
+        ])  # fmt: skip
+        # The summary is the PNG of the same epoch.
+        png = np.asarray(Image.open(callback.paths[-1]))
+        np.testing.assert_array_equal(summaries[-1][2][..., 0], png)
+
+    def test_no_log_dir_writes_no_events(self):
+        vae = self._vae()
+        directory = self.get_temp_dir()
+        callback = SampleGrid(directory, num_samples=4)
+        x = np.zeros((4, 8, 8, 1), "uint8")
+        vae.fit(x, epochs=1, batch_size=4, callbacks=[callback], verbose=0)
+        self.assertEqual(os.listdir(directory), ["samples_epoch_001.png"])
+
     def test_bad_every_n_epochs(self):
         with self.assertRaisesRegex(ValueError, "every_n_epochs"):
             SampleGrid("x", every_n_epochs=0)
+
+
+def _image_summaries(log_dir):
+    """`[(tag, step, uint8 image)]` of the image summaries under log_dir."""
+    import glob
+
+    import tensorflow as tf
+
+    found = []
+    for path in sorted(glob.glob(os.path.join(log_dir, "events.*"))):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name != "images":
+                    continue
+                # [width, height, png bytes...] of each image.
+                encoded = tf.make_ndarray(value.tensor)[2]
+                image = tf.io.decode_png(encoded).numpy()
+                found.append((value.tag, event.step, image))
+    return found

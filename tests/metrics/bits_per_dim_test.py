@@ -35,7 +35,7 @@ def test_reset_state_and_empty_result():
 
 
 def test_bad_inputs_are_refused_by_name():
-    with pytest.raises(ValueError, match="num_dims must be >= 1"):
+    with pytest.raises(ValueError, match="num_dims must be an int >= 1"):
         BitsPerDim(num_dims=0)
     with pytest.raises(ValueError, match="nll_nats must have rank 1"):
         BitsPerDim(num_dims=2).update_state(np.zeros((2, 2)))

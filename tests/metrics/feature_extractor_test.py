@@ -80,7 +80,7 @@ def test_bad_arguments_are_refused_by_name():
         FeatureExtractor(spatial)
     with pytest.raises(ValueError, match="input_range must be"):
         FeatureExtractor(_mean_model(), input_range=(1, 0))
-    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
         FeatureExtractor(_mean_model(), batch_size=0)
 
 

@@ -99,7 +99,7 @@ def test_bad_inputs_are_refused_by_name():
     kid.update_state(fake_features=np.zeros((9, 3)))
     with pytest.raises(ValueError, match="subset_size=5 needs at least"):
         kid.result()
-    with pytest.raises(ValueError, match="subset_size must be >= 2"):
+    with pytest.raises(ValueError, match="subset_size must be an int >= 2"):
         KernelInceptionDistance(subset_size=1)
     with pytest.raises(ValueError, match="real_images needs a feature_extr"):
         kid.update_state(real_images=np.zeros((2, 4, 4, 1), "uint8"))

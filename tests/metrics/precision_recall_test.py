@@ -85,5 +85,5 @@ def test_bad_inputs_are_refused_by_name():
         metric.result()
     with pytest.raises(ValueError, match="real_features contains NaN"):
         metric.update_state(real_features=np.full((2, 2), np.nan))
-    with pytest.raises(ValueError, match="nearest_k must be >= 1"):
+    with pytest.raises(ValueError, match="nearest_k must be an int >= 1"):
         PrecisionRecall(nearest_k=0)

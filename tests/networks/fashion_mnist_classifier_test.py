@@ -83,12 +83,12 @@ class FashionMNISTClassifierTest(TestCase):
 
     def test_bad_arguments_are_refused_by_name(self):
         for kwargs, match in (
-            ({"filters": (4, 0)}, "filters must be a tuple of positive"),
-            ({"stem_filters": 0}, "stem_filters must be >= 1"),
-            ({"stem_strides": 3}, "stem_strides must be 1 or 2"),
-            ({"feature_dim": 0}, "feature_dim must be >= 1"),
-            ({"convs_per_block": 1.5}, "convs_per_block must be an int"),
-            ({"dropout_rate": 1.0}, r"dropout_rate must be in \[0, 1\)"),
+            ({"filters": (4, 0)}, r"filters must be a tuple of ints >= 1"),
+            ({"stem_filters": 0}, "stem_filters must be an int >= 1"),
+            ({"stem_strides": 3}, r"stem_strides must be an int in \[1, 2\]"),
+            ({"feature_dim": 0}, "feature_dim must be an int >= 1"),
+            ({"convs_per_block": 1.5}, "convs_per_block must be an int >= 1"),
+            ({"dropout_rate": 1.0}, "dropout_rate must be a finite"),
             ({"image_shape": (8, 8)}, "image_shape must be"),
         ):
             with self.assertRaisesRegex(ValueError, match):

@@ -2,9 +2,10 @@
 
 import keras
 
+from kerasgen.models import _config_utils
+from kerasgen.models.image_tokenizer import ImageTokenizer
 from kerasgen.networks.residual_decoder import ResidualDecoder
 from kerasgen.networks.residual_encoder import ResidualEncoder
-from kerasgen.tokenizers.image_tokenizer import ImageTokenizer
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -78,15 +79,15 @@ class DiscreteVAE(ImageTokenizer):
 
     def __init__(
         self,
-        image_shape=(28, 28, 1),
-        codebook_size=512,
-        codebook_dim=64,
-        filters=(32, 64, 128),
-        num_res_blocks=1,
-        num_groups=8,
-        temperature=1.0,
-        kl_weight=5e-4,
-        straight_through=False,
+        image_shape=None,
+        codebook_size=None,
+        codebook_dim=None,
+        filters=None,
+        num_res_blocks=None,
+        num_groups=None,
+        temperature=None,
+        kl_weight=None,
+        straight_through=None,
         reconstruction_loss="mse",
         encoder=None,
         decoder=None,
@@ -96,17 +97,59 @@ class DiscreteVAE(ImageTokenizer):
     ):
         from kerasgen.quantizers import GumbelQuantizer
 
-        image_shape = tuple(image_shape)
         super().__init__(
             reconstruction_loss=reconstruction_loss, seed=seed, **kwargs
         )
         encoder, decoder, quantizer = map(
             self._deserialize, (encoder, decoder, quantizer)
         )
+        if quantizer is not None and not isinstance(quantizer, GumbelQuantizer):
+            raise ValueError(
+                "quantizer must be a GumbelQuantizer; received "
+                f"{type(quantizer).__name__}"
+            )
+        self._given_networks = {
+            "encoder": encoder is not None,
+            "decoder": decoder is not None,
+            "quantizer": quantizer is not None,
+        }
+        resolved = _config_utils.resolve_residual_levels(
+            encoder,
+            decoder,
+            image_shape=image_shape,
+            filters=filters,
+            num_res_blocks=num_res_blocks,
+            num_groups=num_groups,
+        )
+        image_shape = resolved["image_shape"]
+
+        def from_quantizer(name, value, default, *others):
+            given = ("the given quantizer", getattr(quantizer, name, None))
+            return _config_utils.resolve(name, value, default, [given, *others])
+
+        codebook_size = from_quantizer(
+            "codebook_size",
+            codebook_size,
+            512,
+            (
+                "the given encoder",
+                _config_utils.latent_channels(encoder, image_shape),
+            ),
+        )
+        codebook_dim = from_quantizer(
+            "codebook_dim",
+            codebook_dim,
+            64,
+            ("the given decoder", _config_utils.input_channels(decoder)),
+        )
+        temperature = from_quantizer("temperature", temperature, 1.0)
+        kl_weight = from_quantizer("kl_weight", kl_weight, 5e-4)
+        straight_through = from_quantizer(
+            "straight_through", straight_through, False
+        )
         levels = {
-            "filters": filters,
-            "num_res_blocks": num_res_blocks,
-            "num_groups": num_groups,
+            key: resolved[key]
+            for key in ("filters", "num_res_blocks", "num_groups")
         }
         if encoder is None:
             encoder = ResidualEncoder(
@@ -126,11 +169,6 @@ class DiscreteVAE(ImageTokenizer):
                 seed=seed,
                 name="quantizer",
             )
-        if not isinstance(quantizer, GumbelQuantizer):
-            raise ValueError(
-                "quantizer must be a GumbelQuantizer; received "
-                f"{type(quantizer).__name__}"
-            )
         self.encoder = encoder
         self.quantizer = quantizer
         self.decoder = decoder
@@ -139,27 +177,25 @@ class DiscreteVAE(ImageTokenizer):
         self.image_shape = image_shape
         self.codebook_size = codebook_size
         self.codebook_dim = codebook_dim
-        self.filters = tuple(filters)
-        self.num_res_blocks = num_res_blocks
-        self.num_groups = num_groups
+        self.filters = levels["filters"]
+        self.num_res_blocks = levels["num_res_blocks"]
+        self.num_groups = levels["num_groups"]
         self.temperature = temperature
         self.kl_weight = kl_weight
         self.straight_through = straight_through
         self._build_token_shape()
         self.built = True
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "codebook_size": self.codebook_size,
-                "codebook_dim": self.codebook_dim,
-                "filters": self.filters,
-                "num_res_blocks": self.num_res_blocks,
-                "num_groups": self.num_groups,
-                "temperature": self.temperature,
-                "kl_weight": self.kl_weight,
-                "straight_through": self.straight_through,
-            }
-        )
-        return config
+    def _hyperparameters(self):
+        networks = ("encoder", "decoder")
+        quantizer = ("quantizer",)
+        return {
+            "codebook_size": (self.codebook_size, ("encoder",) + quantizer),
+            "codebook_dim": (self.codebook_dim, ("decoder",) + quantizer),
+            "filters": (self.filters, networks),
+            "num_res_blocks": (self.num_res_blocks, networks),
+            "num_groups": (self.num_groups, networks),
+            "temperature": (self.temperature, quantizer),
+            "kl_weight": (self.kl_weight, quantizer),
+            "straight_through": (self.straight_through, quantizer),
+        }

@@ -5,10 +5,12 @@ import numpy as np
 from keras import ops
 
 from kerasgen.callbacks.terminate_on_nan_losses import TerminateOnNaNLosses
+from kerasgen.models import _config_utils
 from kerasgen.models.generative_model import GenerativeModel
 from kerasgen.networks.dcgan_discriminator import DCGANDiscriminator
 from kerasgen.networks.dcgan_generator import DCGANGenerator
 from kerasgen.utils import adversarial_utils
+from kerasgen.utils import argument_validation as av
 from kerasgen.utils import distribution_utils
 
 LOSSES = ("non_saturating", "hinge", "wasserstein")
@@ -113,9 +115,9 @@ class GAN(GenerativeModel):
         self,
         generator=None,
         discriminator=None,
-        latent_dim=128,
+        latent_dim=None,
         num_classes=None,
-        image_shape=(28, 28, 1),
+        image_shape=None,
         loss="non_saturating",
         gradient_penalty_weight=None,
         r1_weight=0.0,
@@ -123,47 +125,61 @@ class GAN(GenerativeModel):
         seed=None,
         **kwargs,
     ):
-        if isinstance(latent_dim, bool) or not isinstance(latent_dim, int):
-            raise ValueError(f"latent_dim must be an int; got {latent_dim!r}")
-        if latent_dim < 1:
-            raise ValueError(f"latent_dim must be >= 1; received {latent_dim}")
-        if num_classes is not None and (
-            isinstance(num_classes, bool)
-            or not isinstance(num_classes, int)
-            or num_classes < 2
-        ):
-            raise ValueError(
-                f"num_classes must be None or an int >= 2; received "
-                f"{num_classes!r}"
-            )
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}; received {loss!r}")
+        av.check_positive_int("latent_dim", latent_dim, allow_none=True)
+        av.check_int("num_classes", num_classes, minimum=2, allow_none=True)
+        av.check_choice("loss", loss, LOSSES)
         if gradient_penalty_weight is None:
             gradient_penalty_weight = 10.0 if loss == "wasserstein" else 0.0
-        if not gradient_penalty_weight >= 0:
-            raise ValueError(
-                "gradient_penalty_weight must be >= 0; received "
-                f"{gradient_penalty_weight!r}"
-            )
-        if not r1_weight >= 0:
-            raise ValueError(f"r1_weight must be >= 0; received {r1_weight!r}")
-        if (
-            isinstance(discriminator_steps, bool)
-            or not isinstance(discriminator_steps, int)
-            or discriminator_steps < 1
-        ):
-            raise ValueError(
-                "discriminator_steps must be an int >= 1; received "
-                f"{discriminator_steps!r}"
-            )
-        image_shape = tuple(image_shape)
+        av.check_float(
+            "gradient_penalty_weight", gradient_penalty_weight, minimum=0.0
+        )
+        av.check_float("r1_weight", r1_weight, minimum=0.0)
+        av.check_positive_int("discriminator_steps", discriminator_steps)
         super().__init__(seed=seed, **kwargs)
 
         # === Networks ===
-        if isinstance(generator, dict):
-            generator = keras.saving.deserialize_keras_object(generator)
-        if isinstance(discriminator, dict):
-            discriminator = keras.saving.deserialize_keras_object(discriminator)
+        generator = _config_utils.deserialize(generator)
+        discriminator = _config_utils.deserialize(discriminator)
+        self._given_networks = {
+            "generator": generator is not None,
+            "discriminator": discriminator is not None,
+        }
+
+        def read(network, name):
+            return None if network is None else getattr(network, name, None)
+
+        latents = _network_input(generator, "latents")
+        latent_dim = _config_utils.resolve(
+            "latent_dim",
+            latent_dim,
+            128,
+            [
+                (
+                    "the given generator",
+                    read(latents, "shape") and latents.shape[-1],
+                )
+            ],
+        )
+        num_classes = _config_utils.resolve(
+            "num_classes",
+            num_classes,
+            None,
+            [
+                ("the given generator", read(generator, "num_classes")),
+                ("the given discriminator", read(discriminator, "num_classes")),
+            ],
+        )
+        output_shape = read(generator, "output_shape")
+        image_shape = _config_utils.resolve(
+            "image_shape",
+            image_shape,
+            (28, 28, 1),
+            [
+                ("the given generator", output_shape and output_shape[1:]),
+                ("the given discriminator", read(discriminator, "image_shape")),
+            ],
+        )
+        image_shape = tuple(image_shape)
         if generator is None:
             generator = DCGANGenerator(
                 image_shape,
@@ -202,13 +218,16 @@ class GAN(GenerativeModel):
     def get_config(self):
         config = super().get_config()
         config.update(
+            _config_utils.network_config(
+                {
+                    name: (getattr(self, name), given)
+                    for name, given in self._given_networks.items()
+                },
+                {},
+            )
+        )
+        config.update(
             {
-                "generator": keras.saving.serialize_keras_object(
-                    self.generator
-                ),
-                "discriminator": keras.saving.serialize_keras_object(
-                    self.discriminator
-                ),
                 "latent_dim": self.latent_dim,
                 "num_classes": self.num_classes,
                 "image_shape": self.image_shape,
@@ -221,25 +240,39 @@ class GAN(GenerativeModel):
         return config
 
     def _check_networks(self, image_shape, latent_dim, num_classes):
+        """The input contract: named dict inputs for conditional networks.
+
+        A conditional generator takes `{"latents", "labels"}` and a
+        conditional discriminator `{"images", "labels"}`; unconditional ones
+        take one tensor.
+        """
         conditional = num_classes is not None
-        generator_inputs = self.generator.inputs
-        discriminator_inputs = self.discriminator.inputs
-        for name, inputs in (
-            ("generator", generator_inputs),
-            ("discriminator", discriminator_inputs),
+        for name, network, key in (
+            ("generator", self.generator, "latents"),
+            ("discriminator", self.discriminator, "images"),
         ):
-            expected = 2 if conditional else 1
-            if len(inputs) != expected:
+            inputs = _input_structure(network)
+            if conditional:
+                keys = sorted(inputs) if isinstance(inputs, dict) else None
+                if keys != sorted((key, "labels")):
+                    raise ValueError(
+                        f"{name} of a conditional GAN (num_classes="
+                        f"{num_classes}) must take a dict input with keys "
+                        f"{key!r} and 'labels'; it takes "
+                        f"{keys if keys else 'one tensor'}"
+                    )
+            elif isinstance(inputs, dict) or len(network.inputs) != 1:
                 raise ValueError(
-                    f"{name} must take {expected} input(s) (a conditional "
-                    "network takes a dict with 'labels') for "
-                    f"num_classes={num_classes}; it takes {len(inputs)}"
+                    f"{name} of an unconditional GAN (num_classes=None) "
+                    f"must take one tensor ({key}); it takes "
+                    f"{len(network.inputs)} inputs (a conditional network "
+                    "takes a dict with 'labels')"
                 )
-        latents_input = self._named_input(self.generator, "latents")
-        if latents_input.shape[-1] != latent_dim:
+        latents = _network_input(self.generator, "latents")
+        if latents.shape[-1] != latent_dim:
             raise ValueError(
                 f"latent_dim={latent_dim} does not match the generator's "
-                f"latent input of size {latents_input.shape[-1]}"
+                f"latent input of size {latents.shape[-1]}"
             )
         output_shape = tuple(self.generator.output_shape[1:])
         if output_shape != image_shape:
@@ -253,16 +286,6 @@ class GAN(GenerativeModel):
                 "discriminator must output logits of shape (batch, 1); its "
                 f"output shape is (batch, {logits_shape})"
             )
-
-    @staticmethod
-    def _named_input(network, name):
-        inputs = network.inputs
-        if len(inputs) == 1:
-            return inputs[0]
-        for tensor in inputs:
-            if name in tensor.name:
-                return tensor
-        return inputs[0]
 
     # --- Compilation: two optimizers (ARCHITECTURE.md section 3.5, 3.8).
     def compile(
@@ -594,3 +617,22 @@ class GAN(GenerativeModel):
             None if inputs is None else ops.convert_to_tensor(inputs, "int32"),
         )
         return self.generator(generator_inputs, training=False)
+
+
+def _network_input(network, key):
+    """The input tensor `key` of a dict-input network, or its one input."""
+    if network is None:
+        return None
+    inputs = _input_structure(network)
+    if isinstance(inputs, dict):
+        return inputs.get(key)
+    return network.inputs[0]
+
+
+def _input_structure(network):
+    """`network.input`, also for a `Sequential` that was never called."""
+    try:
+        return network.input
+    except AttributeError:
+        inputs = network.inputs
+        return inputs[0] if len(inputs) == 1 else inputs

@@ -6,9 +6,11 @@ import keras
 from keras import ops
 
 from kerasgen.losses.pixel_likelihood import PixelLikelihood
+from kerasgen.models import _config_utils
 from kerasgen.models.generative_model import GenerativeModel
 from kerasgen.networks.conv_decoder import ConvDecoder
 from kerasgen.networks.conv_encoder import ConvEncoder
+from kerasgen.utils import argument_validation as av
 from kerasgen.utils import distribution_utils
 
 
@@ -88,40 +90,89 @@ class VAE(GenerativeModel):
 
     def __init__(
         self,
-        image_shape=(28, 28, 1),
-        latent_dim=16,
+        image_shape=None,
+        latent_dim=None,
         likelihood="discretized_logistic",
         kl_weight=1.0,
         encoder=None,
         decoder=None,
-        encoder_filters=(32, 64),
-        decoder_filters=(64, 32),
-        hidden_dim=256,
+        encoder_filters=None,
+        decoder_filters=None,
+        hidden_dim=None,
         seed=None,
         **kwargs,
     ):
-        image_shape = tuple(image_shape)
-        if len(image_shape) != 3 or not all(
-            isinstance(d, int) and d > 0 for d in image_shape
-        ):
-            raise ValueError(
-                "image_shape must be (height, width, channels) of positive "
-                f"ints; received {image_shape}"
+        if image_shape is not None:
+            image_shape = av.check_int_tuple(
+                "image_shape", image_shape, length=3
             )
-        if not isinstance(latent_dim, int) or latent_dim < 1:
-            raise ValueError(
-                f"latent_dim must be an int >= 1; received {latent_dim!r}"
-            )
-        if not kl_weight >= 0:
-            raise ValueError(f"kl_weight must be >= 0; received {kl_weight!r}")
+        av.check_positive_int("latent_dim", latent_dim, allow_none=True)
+        av.check_float("kl_weight", kl_weight, minimum=0.0)
         pixel_likelihood = PixelLikelihood(likelihood)
         super().__init__(seed=seed, **kwargs)
 
         # === Networks ===
-        if isinstance(encoder, dict):
-            encoder = keras.saving.deserialize_keras_object(encoder)
-        if isinstance(decoder, dict):
-            decoder = keras.saving.deserialize_keras_object(decoder)
+        # One truth: a hyperparameter left at None comes from the given
+        # network (or the default); one that contradicts it raises.
+        encoder = _config_utils.deserialize(encoder)
+        decoder = _config_utils.deserialize(decoder)
+
+        def read(network, name):
+            return None if network is None else getattr(network, name, None)
+
+        def resolve(name, value, default, from_encoder, from_decoder):
+            return _config_utils.resolve(
+                name,
+                value,
+                default,
+                [
+                    ("the given encoder", from_encoder),
+                    ("the given decoder", from_decoder),
+                ],
+            )
+
+        image_shape = tuple(
+            resolve(
+                "image_shape",
+                image_shape,
+                (28, 28, 1),
+                read(encoder, "image_shape"),
+                read(decoder, "image_shape"),
+            )
+        )
+        encoder_dim = read(encoder, "output_dim")
+        latent_dim = resolve(
+            "latent_dim",
+            latent_dim,
+            16,
+            None if encoder_dim is None else encoder_dim // 2,
+            read(decoder, "input_dim"),
+        )
+        encoder_filters = tuple(
+            resolve(
+                "encoder_filters",
+                encoder_filters,
+                (32, 64),
+                read(encoder, "filters"),
+                None,
+            )
+        )
+        decoder_filters = tuple(
+            resolve(
+                "decoder_filters",
+                decoder_filters,
+                (64, 32),
+                None,
+                read(decoder, "filters"),
+            )
+        )
+        hidden_dim = resolve(
+            "hidden_dim",
+            hidden_dim,
+            256,
+            read(encoder, "hidden_dim"),
+            read(decoder, "hidden_dim"),
+        )
         if encoder is None:
             encoder = ConvEncoder(
                 image_shape,

@@ -4,9 +4,11 @@ import keras
 from keras import ops
 
 from kerasgen.losses.perceptual_loss import PerceptualLoss
+from kerasgen.models import _config_utils
 from kerasgen.models.vqvae.vqvae import VQVAE
 from kerasgen.networks.patch_gan_discriminator import PatchGANDiscriminator
 from kerasgen.utils import adversarial_utils
+from kerasgen.utils import argument_validation as av
 
 _PERCEPTUAL_BUILDERS = {
     "fmnist_features": PerceptualLoss.fmnist_features,
@@ -49,8 +51,9 @@ class VQGAN(VQVAE):
     Args:
         image_shape, latent_dim, codebook_size, filters, num_res_blocks,
         num_groups, quantizer, commitment_weight, encoder, decoder, seed:
-            as in `VQVAE`. The decoder must expose `last_layer` (the default
-            `ResidualDecoder` does) or end in a layer with a `kernel`.
+            as in `VQVAE`. The decoder must have a `last_layer` property, the
+            layer with a `kernel` where the adaptive weight is measured (the
+            default `ResidualDecoder` has).
         reconstruction_loss: `"l1"` (the paper) or `"mse"`. Defaults to
             `"l1"`.
         perceptual_loss: a `kerasgen.losses.PerceptualLoss`,
@@ -86,14 +89,14 @@ class VQGAN(VQVAE):
 
     def __init__(
         self,
-        image_shape=(28, 28, 1),
-        latent_dim=16,
-        codebook_size=512,
-        filters=(32, 64, 128),
-        num_res_blocks=1,
-        num_groups=8,
+        image_shape=None,
+        latent_dim=None,
+        codebook_size=None,
+        filters=None,
+        num_res_blocks=None,
+        num_groups=None,
         quantizer=None,
-        commitment_weight=0.25,
+        commitment_weight=None,
         reconstruction_loss="l1",
         perceptual_loss="fmnist_features",
         perceptual_weight=1.0,
@@ -105,23 +108,11 @@ class VQGAN(VQVAE):
         seed=None,
         **kwargs,
     ):
-        for name, value in (
-            ("perceptual_weight", perceptual_weight),
-            ("discriminator_weight", discriminator_weight),
-        ):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"{name} must be a float >= 0; got {value!r}")
-            if value < 0:
-                raise ValueError(f"{name} must be >= 0; received {value}")
-        if (
-            isinstance(discriminator_start, bool)
-            or not isinstance(discriminator_start, int)
-            or discriminator_start < 0
-        ):
-            raise ValueError(
-                "discriminator_start must be an int >= 0; received "
-                f"{discriminator_start!r}"
-            )
+        av.check_float("perceptual_weight", perceptual_weight, minimum=0.0)
+        av.check_float(
+            "discriminator_weight", discriminator_weight, minimum=0.0
+        )
+        av.check_int("discriminator_start", discriminator_start, minimum=0)
         super().__init__(
             image_shape=image_shape,
             latent_dim=latent_dim,
@@ -147,13 +138,14 @@ class VQGAN(VQVAE):
             perceptual_loss = _PERCEPTUAL_BUILDERS[perceptual_loss]()
         perceptual_loss = self._deserialize(perceptual_loss)
         discriminator = self._deserialize(discriminator)
+        self._given_networks["discriminator"] = discriminator is not None
         if discriminator is None:
             discriminator = PatchGANDiscriminator(
                 self.image_shape, name="discriminator"
             )
         self.perceptual_loss = perceptual_loss
         self.discriminator = discriminator
-        _last_kernel(self.decoder)  # fails early on an unsuitable decoder
+        self._last_kernel()  # fails early on an unsuitable decoder
         self.generator_optimizer = None
         self.discriminator_optimizer = None
 
@@ -184,14 +176,34 @@ class VQGAN(VQVAE):
                     self.perceptual_loss
                 ),
                 "perceptual_weight": self.perceptual_weight,
-                "discriminator": keras.saving.serialize_keras_object(
-                    self.discriminator
-                ),
                 "discriminator_weight": self.discriminator_weight,
                 "discriminator_start": self.discriminator_start,
             }
         )
+        config.update(
+            _config_utils.network_config(
+                {
+                    "discriminator": (
+                        self.discriminator,
+                        self._given_networks["discriminator"],
+                    )
+                },
+                {},
+            )
+        )
         return config
+
+    def _last_kernel(self):
+        """The kernel of `decoder.last_layer` (for the adaptive weight)."""
+        layer = getattr(self.decoder, "last_layer", None)
+        if layer is None or not hasattr(layer, "kernel"):
+            raise ValueError(
+                "decoder must have a `last_layer` property, a layer with a "
+                "kernel (its output convolution, where the adaptive weight "
+                "is measured), as ResidualDecoder has; received "
+                f"{type(self.decoder).__name__} {self.decoder.name!r}"
+            )
+        return layer.kernel
 
     # --- Compilation: two optimizers, as GAN.
     def compile(
@@ -316,7 +328,7 @@ class VQGAN(VQVAE):
         ae_gradients = tape.gradient(ae_loss, variables)
         gan_gradients = tape.gradient(gan_loss, variables)
         del tape
-        kernel = _last_kernel(self.decoder)
+        kernel = self._last_kernel()
         index = [id(v) for v in variables].index(id(kernel))
         weight = factor * self._adaptive_weight(
             ae_gradients[index], gan_gradients[index]
@@ -369,19 +381,3 @@ class VQGAN(VQVAE):
         names = ("loss", "reconstruction_loss", "perceptual_loss")
         names += ("quantizer_loss",)
         return {name: self.trackers[name].result() for name in names}
-
-
-def _last_kernel(decoder):
-    """The kernel of the decoder's output layer (for the adaptive weight)."""
-    layer = getattr(decoder, "last_layer", None)
-    if layer is None:
-        with_kernel = [
-            x for x in decoder._flatten_layers() if hasattr(x, "kernel")
-        ]
-        layer = with_kernel[-1] if with_kernel else None
-    if layer is None or not hasattr(layer, "kernel"):
-        raise ValueError(
-            "decoder must expose `last_layer` or contain a layer with a "
-            f"kernel (for the adaptive weight); received {decoder.name}"
-        )
-    return layer.kernel

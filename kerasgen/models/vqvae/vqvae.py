@@ -2,9 +2,10 @@
 
 import keras
 
+from kerasgen.models import _config_utils
+from kerasgen.models.image_tokenizer import ImageTokenizer
 from kerasgen.networks.residual_decoder import ResidualDecoder
 from kerasgen.networks.residual_encoder import ResidualEncoder
-from kerasgen.tokenizers.image_tokenizer import ImageTokenizer
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -75,14 +76,14 @@ class VQVAE(ImageTokenizer):
 
     def __init__(
         self,
-        image_shape=(28, 28, 1),
-        latent_dim=16,
-        codebook_size=512,
-        filters=(32, 64, 128),
-        num_res_blocks=1,
-        num_groups=8,
+        image_shape=None,
+        latent_dim=None,
+        codebook_size=None,
+        filters=None,
+        num_res_blocks=None,
+        num_groups=None,
         quantizer=None,
-        commitment_weight=0.25,
+        commitment_weight=None,
         reconstruction_loss="mse",
         encoder=None,
         decoder=None,
@@ -91,7 +92,6 @@ class VQVAE(ImageTokenizer):
     ):
         from kerasgen.quantizers import VectorQuantizer
 
-        image_shape = tuple(image_shape)
         super().__init__(
             reconstruction_loss=reconstruction_loss, seed=seed, **kwargs
         )
@@ -100,23 +100,66 @@ class VQVAE(ImageTokenizer):
         encoder, decoder, quantizer = map(
             self._deserialize, (encoder, decoder, quantizer)
         )
+        self._given_networks = {
+            "encoder": encoder is not None,
+            "decoder": decoder is not None,
+            "quantizer": quantizer is not None,
+        }
+        resolved = _config_utils.resolve_residual_levels(
+            encoder,
+            decoder,
+            image_shape=image_shape,
+            filters=filters,
+            num_res_blocks=num_res_blocks,
+            num_groups=num_groups,
+        )
+        image_shape = resolved["image_shape"]
+        latent_dim = _config_utils.resolve(
+            "latent_dim",
+            latent_dim,
+            16,
+            [
+                (
+                    "the given encoder",
+                    _config_utils.latent_channels(encoder, image_shape),
+                ),
+                ("the given decoder", _config_utils.input_channels(decoder)),
+                ("the given quantizer", getattr(quantizer, "input_dim", None)),
+            ],
+        )
+        codebook_size = _config_utils.resolve(
+            "codebook_size",
+            codebook_size,
+            512,
+            [
+                (
+                    "the given quantizer",
+                    getattr(quantizer, "codebook_size", None),
+                )
+            ],
+        )
+        commitment_weight = _config_utils.resolve(
+            "commitment_weight",
+            commitment_weight,
+            0.25,
+            [
+                (
+                    "the given quantizer",
+                    getattr(quantizer, "commitment_weight", None),
+                )
+            ],
+        )
+        levels = {
+            key: resolved[key]
+            for key in ("filters", "num_res_blocks", "num_groups")
+        }
         if encoder is None:
             encoder = ResidualEncoder(
-                image_shape,
-                latent_dim,
-                filters=filters,
-                num_res_blocks=num_res_blocks,
-                num_groups=num_groups,
-                name="encoder",
+                image_shape, latent_dim, name="encoder", **levels
             )
         if decoder is None:
             decoder = ResidualDecoder(
-                image_shape,
-                latent_dim,
-                filters=filters,
-                num_res_blocks=num_res_blocks,
-                num_groups=num_groups,
-                name="decoder",
+                image_shape, latent_dim, name="decoder", **levels
             )
         if quantizer is None:
             quantizer = VectorQuantizer(
@@ -134,23 +177,20 @@ class VQVAE(ImageTokenizer):
         self.image_shape = image_shape
         self.latent_dim = latent_dim
         self.codebook_size = codebook_size
-        self.filters = tuple(filters)
-        self.num_res_blocks = num_res_blocks
-        self.num_groups = num_groups
+        self.filters = levels["filters"]
+        self.num_res_blocks = levels["num_res_blocks"]
+        self.num_groups = levels["num_groups"]
         self.commitment_weight = commitment_weight
         self._build_token_shape()
         self.built = True
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "latent_dim": self.latent_dim,
-                "codebook_size": self.codebook_size,
-                "filters": self.filters,
-                "num_res_blocks": self.num_res_blocks,
-                "num_groups": self.num_groups,
-                "commitment_weight": self.commitment_weight,
-            }
-        )
-        return config
+    def _hyperparameters(self):
+        networks = ("encoder", "decoder")
+        return {
+            "latent_dim": (self.latent_dim, networks + ("quantizer",)),
+            "codebook_size": (self.codebook_size, ("quantizer",)),
+            "filters": (self.filters, networks),
+            "num_res_blocks": (self.num_res_blocks, networks),
+            "num_groups": (self.num_groups, networks),
+            "commitment_weight": (self.commitment_weight, ("quantizer",)),
+        }

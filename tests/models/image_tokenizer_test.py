@@ -2,9 +2,9 @@ import keras
 import numpy as np
 import pytest
 
+from kerasgen.models import ImageTokenizer
 from kerasgen.quantizers import FiniteScalarQuantizer
 from kerasgen.testing import TestCase
-from kerasgen.tokenizers import ImageTokenizer
 
 
 class _FSQTokenizer(ImageTokenizer):

@@ -1,11 +1,10 @@
 """The image tokenizer / de-tokenizer surface shared by VQ-VAE, dVAE, VQ-GAN."""
 
-import copy
-
 import keras
 import numpy as np
 from keras import ops
 
+from kerasgen.models import _config_utils
 from kerasgen.models.generative_model import GenerativeModel
 from kerasgen.quantizers import _quantizer_utils as quantizer_utils
 from kerasgen.utils import distribution_utils
@@ -43,11 +42,14 @@ class ImageTokenizer(GenerativeModel):
     `<name>_usage`.
 
     Subclasses call `super().__init__(reconstruction_loss=..., seed=...)`,
-    set `self.encoder`, `self.quantizer`, `self.decoder` and
+    set `self.encoder`, `self.quantizer`, `self.decoder`,
+    `self._given_networks` (which of them were given) and
     `self.image_shape`, then call `self._build_token_shape()`; their
     constructors take `image_shape`, `encoder`, `decoder` and `quantizer`
-    (objects or config dicts, see `_deserialize`), which `get_config`
-    stores.
+    (objects or config dicts, see `_deserialize`) or the hyperparameters of
+    the default ones, and `_hyperparameters()` names which hyperparameter
+    builds which default sub-network: `get_config` stores a given
+    sub-network, or the hyperparameters of a default one, never both.
 
     Images: float in `[-1, 1]` inside the model; `tokenize`, `encode`,
     `fit`, `evaluate` and `predict` also accept NumPy uint8 `[0, 255]`;
@@ -123,25 +125,26 @@ class ImageTokenizer(GenerativeModel):
             {
                 "reconstruction_loss": self.reconstruction_loss,
                 "image_shape": self.image_shape,
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder),
-                "quantizer": keras.saving.serialize_keras_object(
-                    self.quantizer
-                ),
             }
+        )
+        networks = {
+            name: (getattr(self, name), self._given_networks[name])
+            for name in ("encoder", "decoder", "quantizer")
+        }
+        config.update(
+            _config_utils.network_config(networks, self._hyperparameters())
         )
         return config
 
-    @staticmethod
-    def _deserialize(obj):
-        """A network or quantizer given as an object or a config dict.
+    def _hyperparameters(self):
+        """`name -> (value, default sub-networks that use it)` (subclasses).
 
-        The dict is copied: Keras' deserialization consumes parts of it, and
-        `from_config` may be called twice with one config.
+        A hyperparameter is stored in the config only while one of the
+        sub-networks it builds is a default one (one truth per config).
         """
-        if isinstance(obj, dict):
-            return keras.saving.deserialize_keras_object(copy.deepcopy(obj))
-        return obj
+        return {}
+
+    _deserialize = staticmethod(_config_utils.deserialize)
 
     # --- Vocabulary.
     @property
@@ -271,6 +274,17 @@ class ImageTokenizer(GenerativeModel):
     def call(self, images, training=False):
         outputs = self.forward(images, training=training)
         return outputs if training else outputs["reconstructions"]
+
+    def generate(self, inputs=None, num_samples=None, seed=None, **kwargs):
+        """Decodes uniform token grids, or the given `token_ids`.
+
+        See `GenerativeModel.generate`; `token_ids` (integers
+        `(num_samples, *token_shape)` in `[0, vocabulary_size)`) are checked
+        here, before the compiled loop sees them.
+        """
+        if kwargs.get("token_ids") is not None:
+            kwargs["token_ids"] = self._check_token_ids(kwargs["token_ids"])
+        return super().generate(inputs, num_samples, seed, **kwargs)
 
     def generate_step(self, inputs, num_samples, seed, token_ids=None):
         """Decodes token grids drawn uniformly (or the given `token_ids`).
