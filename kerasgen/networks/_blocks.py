@@ -114,15 +114,3 @@ def check_residual_levels(
     )
     check_group_norm(filters, num_groups)
     return image_shape, filters, check_dropout("dropout", dropout)
-
-
-def residual_levels_config(network):
-    """The constructor arguments of a residual encoder or decoder."""
-    return {
-        "image_shape": network.image_shape,
-        "latent_dim": network.latent_dim,
-        "filters": network.filters,
-        "num_res_blocks": network.num_res_blocks,
-        "num_groups": network.num_groups,
-        "dropout": network.dropout,
-    }

@@ -111,18 +111,3 @@ class ConvDecoder(Network):
         self.hidden_dim = hidden_dim
         self.kernel_size = kernel_size
         self.activation = activation
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "image_shape": self.image_shape,
-                "input_dim": self.input_dim,
-                "output_channels": self.output_channels,
-                "filters": self.filters,
-                "hidden_dim": self.hidden_dim,
-                "kernel_size": self.kernel_size,
-                "activation": self.activation,
-            }
-        )
-        return config

@@ -85,17 +85,3 @@ class ConvEncoder(Network):
         self.hidden_dim = hidden_dim
         self.kernel_size = kernel_size
         self.activation = activation
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "image_shape": self.image_shape,
-                "output_dim": self.output_dim,
-                "filters": self.filters,
-                "hidden_dim": self.hidden_dim,
-                "kernel_size": self.kernel_size,
-                "activation": self.activation,
-            }
-        )
-        return config

@@ -150,18 +150,3 @@ class DCGANDiscriminator(Network):
         self.normalization = normalization
         self.pooling = pooling
         self.dropout = dropout
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "image_shape": self.image_shape,
-                "num_classes": self.num_classes,
-                "filters": self.filters,
-                "kernel_size": self.kernel_size,
-                "normalization": self.normalization,
-                "pooling": self.pooling,
-                "dropout": self.dropout,
-            }
-        )
-        return config

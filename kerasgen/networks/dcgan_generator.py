@@ -167,20 +167,3 @@ class DCGANGenerator(Network):
         self.normalization = normalization
         self.activation = activation
         self.label_embedding_dim = label_embedding_dim
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "image_shape": self.image_shape,
-                "latent_dim": self.latent_dim,
-                "num_classes": self.num_classes,
-                "filters": self.filters,
-                "kernel_size": self.kernel_size,
-                "output_kernel_size": self.output_kernel_size,
-                "normalization": self.normalization,
-                "activation": self.activation,
-                "label_embedding_dim": self.label_embedding_dim,
-            }
-        )
-        return config

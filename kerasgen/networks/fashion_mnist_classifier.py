@@ -147,20 +147,3 @@ class FashionMNISTClassifier(Network):
         self.convs_per_block = convs_per_block
         self.feature_dim = feature_dim
         self.dropout_rate = dropout_rate
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "image_shape": self.image_shape,
-                "num_classes": self.num_classes,
-                "stem_filters": self.stem_filters,
-                "stem_kernel_size": self.stem_kernel_size,
-                "stem_strides": self.stem_strides,
-                "filters": self.filters,
-                "convs_per_block": self.convs_per_block,
-                "feature_dim": self.feature_dim,
-                "dropout_rate": self.dropout_rate,
-            }
-        )
-        return config

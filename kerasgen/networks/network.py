@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from kerasgen.utils import config_utils
 from kerasgen.utils import image_utils
 
 
@@ -12,8 +13,10 @@ class Network(keras.Model):
 
     A subclass builds its layers and its functional graph in `__init__`,
     calls `super().__init__(inputs=..., outputs=..., dtype=dtype,
-    **kwargs)`, stores one attribute per constructor argument, and extends
-    `get_config()` (which chains here) with those arguments. The base keeps
+    **kwargs)` and stores one attribute per constructor argument, which
+    `get_config()` reads off the constructor's signature
+    (`kerasgen.utils.config_utils.constructor_config`): a subclass writes
+    no `get_config` of its own. The base keeps
     `name`, `trainable` and the dtype policy (serialized as Keras does), and
     `from_config` restores them, so a network built with
     `dtype="mixed_bfloat16"` comes back with that policy.
@@ -65,11 +68,13 @@ class Network(keras.Model):
         return inputs
 
     def get_config(self):
-        return {
+        config = {
             "name": self.name,
             "trainable": self.trainable,
             "dtype": keras.dtype_policies.serialize(self.dtype_policy),
         }
+        config.update(config_utils.constructor_config(self))
+        return config
 
     @classmethod
     def from_config(cls, config):

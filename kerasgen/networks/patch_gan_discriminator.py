@@ -97,18 +97,6 @@ class PatchGANDiscriminator(Network):
         self.num_layers = num_layers
         self.normalization = normalization
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "image_shape": self.image_shape,
-                "filters": self.filters,
-                "num_layers": self.num_layers,
-                "normalization": self.normalization,
-            }
-        )
-        return config
-
 
 def _normalization(kind, width, name, dtype):
     if kind == "batch":

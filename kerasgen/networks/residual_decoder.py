@@ -117,8 +117,3 @@ class ResidualDecoder(Network):
     def last_layer(self):
         """The output convolution (VQ-GAN's adaptive weight is taken here)."""
         return self.get_layer("conv_out")
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(_blocks.residual_levels_config(self))
-        return config

@@ -112,8 +112,3 @@ class ResidualEncoder(Network):
     @property
     def downsampling_factor(self):
         return 2 ** (len(self.filters) - 1)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(_blocks.residual_levels_config(self))
-        return config

@@ -117,8 +117,3 @@ class FiniteScalarQuantizer(Quantizer):
         )
         half_width = (self._levels // 2).astype("float32")
         return (ops.cast(digits, "float32") - half_width) / half_width
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"levels": self.levels})
-        return config

@@ -173,20 +173,6 @@ class GumbelQuantizer(Quantizer):
     def _indices_to_codes(self, indices):
         return ops.take(ops.convert_to_tensor(self.codebook), indices, axis=0)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "codebook_size": self.codebook_size,
-                "codebook_dim": self.codebook_dim,
-                "temperature": self.temperature,
-                "kl_weight": self.kl_weight,
-                "straight_through": self.straight_through,
-                "seed": self.seed,
-            }
-        )
-        return config
-
 
 def _check_temperature(temperature):
     av.check_float("temperature", temperature, minimum=0.0, min_inclusive=False)

@@ -5,6 +5,7 @@ from keras import layers
 from keras import ops
 
 from kerasgen.quantizers import _quantizer_utils as utils
+from kerasgen.utils import config_utils
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -146,6 +147,12 @@ class Quantizer(layers.Layer):
         utils.check_indices(indices, self.codebook_size)
         codes = self._indices_to_codes(ops.cast(indices, "int32"))
         return ops.cast(codes, self.compute_dtype)
+
+    def get_config(self):
+        # Every constructor argument is an attribute of the same name.
+        config = super().get_config()
+        config.update(config_utils.constructor_config(self))
+        return config
 
     def compute_output_spec(self, latents, training=False):
         self._check_latents(latents)

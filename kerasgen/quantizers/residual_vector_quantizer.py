@@ -167,22 +167,3 @@ class ResidualVectorQuantizer(Quantizer):
             for index, stage in enumerate(self.stages)
         ]
         return ops.sum(ops.stack(codes), axis=0)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "num_quantizers": self.num_quantizers,
-                "codebook_size": self.codebook_size,
-                "codebook_dim": self.codebook_dim,
-                "commitment_weight": self.commitment_weight,
-                "use_ema": self.use_ema,
-                "decay": self.decay,
-                "epsilon": self.epsilon,
-                "kmeans_init": self.kmeans_init,
-                "kmeans_iters": self.kmeans_iters,
-                "dead_code_threshold": self.dead_code_threshold,
-                "seed": self.seed,
-            }
-        )
-        return config

@@ -470,23 +470,3 @@ class VectorQuantizer(Quantizer):
         if self.output_projection is not None:
             codes = self.output_projection(codes)
         return codes
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "codebook_size": self.codebook_size,
-                "codebook_dim": self.codebook_dim,
-                "commitment_weight": self.commitment_weight,
-                "use_ema": self.use_ema,
-                "decay": self.decay,
-                "epsilon": self.epsilon,
-                "kmeans_init": self.kmeans_init,
-                "kmeans_iters": self.kmeans_iters,
-                "dead_code_threshold": self.dead_code_threshold,
-                "l2_normalize": self.l2_normalize,
-                "projection_dim": self.projection_dim,
-                "seed": self.seed,
-            }
-        )
-        return config
