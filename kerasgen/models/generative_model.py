@@ -12,14 +12,6 @@ from kerasgen.utils import seed_utils
 _RNG_STATE_KEY = "rng_state"
 
 
-class _ClassProperty:
-    def __init__(self, fget):
-        self.fget = fget
-
-    def __get__(self, instance, owner):
-        return self.fget(owner)
-
-
 @keras.saving.register_keras_serializable(package="kerasgen")
 class GenerativeModel(keras.Model):
     """Base of every kerasgen model: `generate`, presets, RNG state, checks.
@@ -398,14 +390,10 @@ class GenerativeModel(keras.Model):
         return np.concatenate(outputs, axis=0)
 
     # --- Presets.
-    @_ClassProperty
+    @preset_utils.classproperty
     def presets(cls):
         """Bundled presets whose model is an instance of this class."""
-        return {
-            name: metadata
-            for name, metadata in preset_utils.list_presets().items()
-            if _is_subclass_named(cls, metadata.get("class_name"))
-        }
+        return preset_utils.presets_of(cls)
 
     @classmethod
     def from_preset(cls, preset, load_weights=True, **overrides):
@@ -456,11 +444,6 @@ class GenerativeModel(keras.Model):
             metadata,
             include_training_only=include_training_only,
         )
-
-
-def _is_subclass_named(cls, class_name):
-    registered = keras.saving.get_registered_object(f"kerasgen>{class_name}")
-    return registered is not None and issubclass(registered, cls)
 
 
 def _is_empty_dataset(data):

@@ -5,6 +5,7 @@ import numpy as np
 
 from kerasgen.utils import config_utils
 from kerasgen.utils import image_utils
+from kerasgen.utils import preset_utils
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -75,6 +76,30 @@ class Network(keras.Model):
         }
         config.update(config_utils.constructor_config(self))
         return config
+
+    # --- Presets (a network bundled on its own, like `fmnist_features`).
+    @preset_utils.classproperty
+    def presets(cls):
+        """Bundled presets whose network is an instance of this class."""
+        return preset_utils.presets_of(cls)
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=True, **overrides):
+        """Loads a bundled network (or a preset folder), sha256-checked.
+
+        Args:
+            preset: str. A bundled name (e.g. `"fmnist_features"`) or a
+                folder written by `save_to_preset`.
+            load_weights: bool. Defaults to `True`.
+            **overrides: constructor arguments replacing the config's.
+        """
+        return preset_utils.load_preset(
+            preset, cls, load_weights=load_weights, **overrides
+        )
+
+    def save_to_preset(self, preset_dir, metadata=None):
+        """Saves config, weights and metadata (with sha256) to a folder."""
+        return preset_utils.save_preset(self, preset_dir, metadata)
 
     @classmethod
     def from_config(cls, config):

@@ -40,6 +40,28 @@ def list_presets():
     return presets
 
 
+class classproperty:  # noqa: N801 (reads like `property`)
+    """A read-only property of the class (`Model.presets`)."""
+
+    def __init__(self, fget):
+        self.fget = fget
+
+    def __get__(self, instance, owner):
+        return self.fget(owner)
+
+
+def presets_of(cls):
+    """`{name: metadata}` of the bundled presets holding a `cls`."""
+    found = {}
+    for name, metadata in list_presets().items():
+        registered = keras.saving.get_registered_object(
+            f"kerasgen>{metadata.get('class_name')}"
+        )
+        if registered is not None and issubclass(registered, cls):
+            found[name] = metadata
+    return found
+
+
 def resolve_preset(preset):
     """Returns the folder of a preset given by bundled name or by path."""
     if not isinstance(preset, (str, os.PathLike)):

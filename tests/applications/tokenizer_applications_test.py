@@ -61,8 +61,6 @@ def test_vqvae_with_restarts_uses_most_of_its_codebook(x_test):
         "metrics"
     ]
     assert metrics["codebook_usage"] == pytest.approx(np.mean(counts > 0))
-    # The run without restarts is measured beside it, and uses fewer codes.
-    assert metrics["no_restart_codebook_usage"] < metrics["codebook_usage"]
 
 
 @pytest.mark.large
