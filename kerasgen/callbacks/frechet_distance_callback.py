@@ -1,8 +1,8 @@
 """Measures the FID (and optionally KID) of generated samples in training."""
 
-import numbers
-
 import keras
+
+from kerasgen.utils import argument_validation as av
 
 
 class FrechetDistanceCallback(keras.callbacks.Callback):
@@ -105,11 +105,11 @@ class FrechetDistanceCallback(keras.callbacks.Callback):
         **generate_kwargs,
     ):
         super().__init__()
-        _check_int("num_samples", num_samples, minimum=2)
-        _check_int("every_n_epochs", every_n_epochs, minimum=1)
-        _check_int("seed", seed, minimum=0)
+        av.check_int("num_samples", num_samples, minimum=2)
+        av.check_int("every_n_epochs", every_n_epochs, minimum=1)
+        av.check_int("seed", seed, minimum=0)
         if kid_subset_size is not None:
-            _check_int("kid_subset_size", kid_subset_size, minimum=2)
+            av.check_int("kid_subset_size", kid_subset_size, minimum=2)
         for name, value in (("key", key), ("kid_key", kid_key)):
             if not isinstance(value, str) or not value:
                 raise ValueError(
@@ -209,10 +209,3 @@ class FrechetDistanceCallback(keras.callbacks.Callback):
         if self.verbose:
             text = ", ".join(f"{k}={v:.4f}" for k, v in values.items())
             print(f"Epoch {epoch + 1}: {text}")
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an int; received {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; received {value}")

@@ -5,6 +5,7 @@ import os
 import keras
 
 from kerasgen.callbacks.image_summary_writer import ImageSummaryWriter
+from kerasgen.utils import argument_validation as av
 from kerasgen.utils import image_utils
 
 
@@ -49,10 +50,7 @@ class SampleGrid(keras.callbacks.Callback):
         **generate_kwargs,
     ):
         super().__init__()
-        if not isinstance(every_n_epochs, int) or every_n_epochs < 1:
-            raise ValueError(
-                f"every_n_epochs must be an int >= 1; received {every_n_epochs}"
-            )
+        av.check_positive_int("every_n_epochs", every_n_epochs)
         self.output_dir = output_dir
         self.num_samples = num_samples
         self.seed = seed

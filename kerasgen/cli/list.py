@@ -2,21 +2,16 @@
 
 from kerasgen.cli import common
 
-# Shown for bundles whose metadata predates `metric_commands`.
+# The main numbers of a bundle, in this order (its card has them all).
 HEADLINE_METRICS = (
-    "test_negative_elbo_bits_per_dim",
-    "test_bits_per_dim",
     "bits_per_dim",
     "fid",
-    "kid",
     "label_agreement",
     "reconstruction_fid",
-    "test_psnr",
     "psnr",
     "codebook_usage",
-    "test_accuracy",
+    "classifier_accuracy",
 )
-MAX_HEADLINE_METRICS = 4
 
 
 def add_parser(commands):
@@ -32,11 +27,11 @@ def add_parser(commands):
 def headline(metadata):
     """`key=value` of a bundle's main metrics."""
     metrics = metadata.get("metrics", {})
-    measured = metadata.get("metric_commands") or {}
-    keys = [key for key in measured if key in metrics]
-    keys += [key for key in HEADLINE_METRICS if key in metrics]
-    keys = list(dict.fromkeys(keys))[:MAX_HEADLINE_METRICS]
-    return ", ".join(f"{key}={metrics[key]}" for key in keys)
+    return ", ".join(
+        f"{key}={metrics[key]:.4g}"
+        for key in HEADLINE_METRICS
+        if isinstance(metrics.get(key), float)
+    )
 
 
 def run(args):
@@ -53,10 +48,7 @@ def run(args):
     for name, metadata in applications.list_applications().items():
         class_name = metadata.get("class_name")
         cls = keras.saving.get_registered_object(f"kerasgen>{class_name}")
-        line = (
-            f"  {name:24s} {class_name} on {metadata.get('dataset')} "
-            f"{headline(metadata)}"
-        )
+        line = f"  {name:24s} {class_name:22s} {headline(metadata)}"
         is_generative = cls is not None and common.is_generative(cls)
         (generative if is_generative else other).append(line.rstrip())
     print("Pretrained applications (kerasgen generate|evaluate NAME):")

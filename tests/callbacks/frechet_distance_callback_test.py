@@ -142,11 +142,11 @@ def test_conditional_inputs_and_generate_kwargs():
 def test_bad_arguments_are_refused_by_name():
     with pytest.raises(ValueError, match="needs a reference"):
         FrechetDistanceCallback(_extractor())
-    with pytest.raises(ValueError, match="every_n_epochs must be >= 1"):
+    with pytest.raises(ValueError, match="every_n_epochs must be an int >= 1"):
         FrechetDistanceCallback(
             _extractor(), reference_images=_images(), every_n_epochs=0
         )
-    with pytest.raises(ValueError, match="num_samples must be >= 2"):
+    with pytest.raises(ValueError, match="num_samples must be an int >= 2"):
         FrechetDistanceCallback(
             _extractor(), reference_images=_images(), num_samples=1
         )
