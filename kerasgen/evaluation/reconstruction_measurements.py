@@ -2,10 +2,9 @@
 
 Every image of the split goes through `detokenize(tokenize(x))` once per
 evaluation (the model's own reconstruction, converted to uint8 as a user
-sees it); the token ids of that pass give the codebook statistics. These
-are the numbers `applications/tokenizer_bundle.py` measured for the
-tokenizer bundles (`test_mse`, `test_psnr`, `reconstruction_fid`,
-`reconstruction_kid`, `codebook_usage`, `codebook_perplexity`).
+sees it); the token ids of that pass give the codebook statistics
+(`mse`, `psnr`, `reconstruction_fid`, `reconstruction_kid`,
+`codebook_usage`, `codebook_perplexity` of the tokenizer bundles).
 """
 
 import numpy as np
