@@ -41,9 +41,9 @@ class GenerativeModel(keras.Model):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if seed is not None and not isinstance(seed, int):
+        if seed is not None and not argument_validation.is_int(seed):
             raise TypeError(f"seed must be an int or None; received {seed!r}")
-        self.seed = seed
+        self.seed = None if seed is None else int(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def get_config(self):
@@ -243,7 +243,11 @@ class GenerativeModel(keras.Model):
             A callable `(inputs, seed, tensor_kwargs) -> images`.
         """
         static_kwargs = dict(static_kwargs or {})
-        key = (int(num_samples), _freeze(static_kwargs))
+        key = (
+            int(num_samples),
+            _freeze(static_kwargs),
+            self.generate_jit_compile,
+        )
         if not hasattr(self, "_generate_functions"):
             self._reset_generate_functions()
         if key in self._generate_functions:
@@ -315,6 +319,8 @@ class GenerativeModel(keras.Model):
             uint8 NumPy array `(num_samples, height, width, channels)` in
             `[0, 255]`.
         """
+        argument_validation.check_choice("verbose", verbose, ("auto", 0, 1))
+        argument_validation.check_type("compiled", compiled, bool)
         inputs = self.check_generate_inputs(inputs)
         per_sample = {
             key: kwargs.pop(key)
@@ -468,7 +474,13 @@ def _freeze(value):
     try:
         hash(value)
     except TypeError:
-        return repr(value)
+        # A repr would let two different arrays share a compiled function.
+        raise TypeError(
+            "generate() options that are not per-sample arrays must be "
+            "hashable Python values (they select the compiled function); "
+            f"received {type(value).__name__}. Pass arrays with one row per "
+            "sample through the model's per-sample options."
+        ) from None
     return value
 
 

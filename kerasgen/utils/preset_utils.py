@@ -253,6 +253,31 @@ def _weights_io():
     return saving_lib
 
 
+def _check_references_unchanged(model, bundle):
+    """Refuses to reference a preset whose loaded copy has since changed.
+
+    `bundle` was rebuilt from the config, so its referenced sub-models hold
+    their presets' weights; a sub-model of `model` that trained after it was
+    loaded differs, and a reference would silently bring back the old one.
+    """
+    for original, reloaded in zip(
+        referenced_objects(model), referenced_objects(bundle)
+    ):
+        changed = any(
+            a.shape != b.shape or not (a == b).all()
+            for a, b in zip(original.get_weights(), reloaded.get_weights())
+        )
+        if changed:
+            reference = preset_reference(original)
+            raise ValueError(
+                f"{original.name}, loaded from preset "
+                f"{reference['preset']!r}, has changed since (it was "
+                "trained or its weights were set): save it as a preset of "
+                "its own first, or freeze it (trainable=False) while "
+                "training the outer model"
+            )
+
+
 def model_config(model):
     """The serialized model, sub-models from presets as references."""
     config = keras.saving.serialize_keras_object(model)
@@ -290,6 +315,7 @@ def save_preset(model, preset_dir, metadata=None, include_training_only=False):
         json.dump(config, f, indent=2, sort_keys=True)
     # A fresh copy without compile state, so no optimizer is saved.
     bundle = keras.saving.deserialize_keras_object(config)
+    _check_references_unchanged(model, bundle)
     bundle.set_weights(model.get_weights())
     if hasattr(model, "seed_generator"):
         bundle.seed_generator.state.assign(model.seed_generator.state.value)
@@ -366,8 +392,14 @@ def load_preset(
             )
         config = dict(config, config=dict(config["config"]))
         for key, value in overrides.items():
-            if isinstance(value, (keras.layers.Layer, keras.Model)):
-                value = keras.saving.serialize_keras_object(value)
+            if isinstance(value, keras.layers.Layer):
+                # Its weights would be lost: the preset's would be loaded.
+                raise ValueError(
+                    f"override {key!r} is a {type(value).__name__} object; "
+                    "overrides are config values (numbers, strings, "
+                    "configs). To use your own network, build the model "
+                    "with it and copy the weights you need."
+                )
             config["config"][key] = value
     model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     if cls is not None and not isinstance(model, cls):
@@ -384,7 +416,13 @@ def load_preset(
             os.path.join(preset_dir, WEIGHTS_FILE),
             objects_to_skip=_objects_to_skip(model, include),
         )
-    mark_reference(model, preset_dir, metadata["weights_sha256"])
+    if "seed" in overrides and hasattr(model, "seed_generator"):
+        # The saved RNG state would override the new seed.
+        model.seed_generator.state.assign(
+            keras.random.SeedGenerator(overrides["seed"]).state.value
+        )
+    if load_weights and not overrides:  # the very object of the preset
+        mark_reference(model, preset_dir, metadata["weights_sha256"])
     from kerasgen.models.generative_model import GenerativeModel
 
     if isinstance(model, GenerativeModel):

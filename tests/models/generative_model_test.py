@@ -137,3 +137,19 @@ class GenerativeModelTest(TestCase):
         np.testing.assert_array_equal(
             preview, gan.generate([0, 1, 2, 0, 1, 2], seed=0)
         )
+
+    def test_generate_refuses_unhashable_options_and_bad_flags(self):
+        vae = tiny_vae()
+        with self.assertRaisesRegex(TypeError, "must be hashable"):
+            vae.generate(num_samples=2, seed=0, sample_pixels=np.zeros(3))
+        with self.assertRaisesRegex(ValueError, "verbose must be one of"):
+            vae.generate(num_samples=2, seed=0, verbose="yes")
+        with self.assertRaisesRegex(TypeError, "compiled must be bool"):
+            vae.generate(num_samples=2, seed=0, compiled="false")
+
+    def test_the_xla_switch_selects_another_compiled_function(self):
+        model = _Constant(seed=0)
+        model.generate(num_samples=2, seed=0)
+        model.generate_jit_compile = True
+        model.generate(num_samples=2, seed=0)
+        self.assertEqual(model.generate_trace_count, 2)

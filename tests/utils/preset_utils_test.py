@@ -217,3 +217,49 @@ def test_from_preset_comes_compiled_with_the_default_optimizer(tmp_path):
         images.astype("uint8"), verbose=0, return_dict=True
     )
     assert np.isfinite(results["loss"])
+
+
+def test_a_referenced_sub_model_that_trained_is_not_saved_as_a_reference(
+    tmp_path,
+):
+    stage1_dir = str(tmp_path / "stage1")
+    tiny_vae().save_to_preset(stage1_dir)
+    outer = TwoStage(VAE.from_preset(stage1_dir))
+    kernel = outer.stage1.decoder.trainable_weights[0]
+    kernel.assign(kernel + 1.0)  # as if fine-tuned inside the outer model
+    with pytest.raises(ValueError, match="has changed since"):
+        outer.save_to_preset(str(tmp_path / "outer"))
+
+
+def test_seed_override_resets_the_saved_rng_state(tmp_path):
+    preset_dir = str(tmp_path / "preset")
+    vae = tiny_vae()
+    vae.seed_generator.state.assign([7, 9])
+    vae.save_to_preset(preset_dir)
+    np.testing.assert_array_equal(
+        VAE.from_preset(preset_dir).seed_generator.state.numpy(), [7, 9]
+    )
+    np.testing.assert_array_equal(
+        VAE.from_preset(preset_dir, seed=5).seed_generator.state.numpy(),
+        keras.random.SeedGenerator(5).state.numpy(),
+    )
+
+
+def test_overridden_or_weightless_loads_are_not_references(tmp_path):
+    preset_dir = str(tmp_path / "preset")
+    tiny_vae().save_to_preset(preset_dir)
+    assert preset_utils.preset_reference(VAE.from_preset(preset_dir))
+    assert not preset_utils.preset_reference(
+        VAE.from_preset(preset_dir, seed=5)
+    )
+    assert not preset_utils.preset_reference(
+        VAE.from_preset(preset_dir, load_weights=False)
+    )
+
+
+def test_layer_objects_are_refused_as_overrides(tmp_path):
+    preset_dir = str(tmp_path / "preset")
+    gan = tiny_gan()
+    gan.save_to_preset(preset_dir)
+    with pytest.raises(ValueError, match="'discriminator' is a"):
+        type(gan).from_preset(preset_dir, discriminator=gan.discriminator)
