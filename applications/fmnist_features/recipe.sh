@@ -8,3 +8,8 @@ set -euo pipefail
   --stem-strides 1 --filters 64,128 --convs-per-block 1 --feature-dim 128 \
   --dropout-rate 0.3 --augment flip --label-smoothing 0.1 --seed 0 \
   --eval-every-epoch --verbose 2
+# Measure the bundle and write its metadata commands and card table (the
+# weights are not re-saved differently: their sha256 names the feature space).
+.venv/bin/kerasgen bundle applications/fmnist_features applications/fmnist_features \
+  --metrics classifier_accuracy --dataset fashion_mnist --split test \
+  --feature-extractor fmnist_features --num-samples 10000 --seed 0

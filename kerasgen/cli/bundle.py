@@ -172,14 +172,15 @@ def run(args):
         json.dump(info, f, indent=2, sort_keys=True)
     preset_utils.verify_weights(args.bundle_dir)
 
-    preview = bundle.preview_images(
-        num_images=args.preview_images,
-        seed=args.seed,
-        images=_preview_inputs(args, args.preview_images),
-    )
-    save_image_grid(
-        preview, os.path.join(args.bundle_dir, args.preview), scale=2
-    )
+    if callable(getattr(bundle, "preview_images", None)):  # not a network
+        preview = bundle.preview_images(
+            num_images=args.preview_images,
+            seed=args.seed,
+            images=_preview_inputs(args, args.preview_images),
+        )
+        save_image_grid(
+            preview, os.path.join(args.bundle_dir, args.preview), scale=2
+        )
     readme = os.path.join(args.bundle_dir, "README.md")
     if not os.path.isfile(readme):
         with open(readme, "w") as f:

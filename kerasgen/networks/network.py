@@ -97,9 +97,17 @@ class Network(keras.Model):
             preset, cls, load_weights=load_weights, **overrides
         )
 
-    def save_to_preset(self, preset_dir, metadata=None):
-        """Saves config, weights and metadata (with sha256) to a folder."""
-        return preset_utils.save_preset(self, preset_dir, metadata)
+    def save_to_preset(
+        self, preset_dir, metadata=None, include_training_only=False
+    ):
+        """Saves config, weights and metadata (with sha256) to a folder.
+
+        `include_training_only` is accepted for the `kerasgen bundle`
+        interface; a network has no training-only parts.
+        """
+        return preset_utils.save_preset(
+            self, preset_dir, metadata, include_training_only
+        )
 
     @classmethod
     def from_config(cls, config):
