@@ -60,8 +60,8 @@ def _train_vae(kind):
 def test_data_parallel_on_two_local_devices_matches_one_device():
     import jax
 
-    if jax.device_count() < 2:
-        pytest.skip("needs XLA_FLAGS=--xla_force_host_platform_device_count=2")
+    # jax_test.py sets XLA_FLAGS=--xla_force_host_platform_device_count=2.
+    assert jax.device_count() >= 2, "run through tests/backends/jax_test.py"
     _, _, initial, expected, expected_logs = _train_vae("none")
     context, model, start, weights, logs = _train_vae("data_parallel")
     assert (context.num_processes, context.num_replicas) == (1, 2)
