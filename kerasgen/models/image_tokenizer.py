@@ -136,6 +136,28 @@ class ImageTokenizer(GenerativeModel):
         )
         return config
 
+    def _given_networks_and_levels(self, encoder, decoder, quantizer, **levels):
+        """Deserializes the given networks, records which were given, and
+        resolves `image_shape` and the residual level arguments against
+        them (`_config_utils.resolve_residual_levels`).
+
+        Returns:
+            `(encoder, decoder, quantizer, levels)`, networks `None` where
+            not given.
+        """
+        encoder, decoder, quantizer = map(
+            self._deserialize, (encoder, decoder, quantizer)
+        )
+        self._given_networks = {
+            "encoder": encoder is not None,
+            "decoder": decoder is not None,
+            "quantizer": quantizer is not None,
+        }
+        levels = _config_utils.resolve_residual_levels(
+            encoder, decoder, **levels
+        )
+        return encoder, decoder, quantizer, levels
+
     def _hyperparameters(self):
         """`name -> (value, default sub-networks that use it)` (subclasses).
 

@@ -100,27 +100,20 @@ class DiscreteVAE(ImageTokenizer):
         super().__init__(
             reconstruction_loss=reconstruction_loss, seed=seed, **kwargs
         )
-        encoder, decoder, quantizer = map(
-            self._deserialize, (encoder, decoder, quantizer)
+        encoder, decoder, quantizer, resolved = self._given_networks_and_levels(
+            encoder,
+            decoder,
+            quantizer,
+            image_shape=image_shape,
+            filters=filters,
+            num_res_blocks=num_res_blocks,
+            num_groups=num_groups,
         )
         if quantizer is not None and not isinstance(quantizer, GumbelQuantizer):
             raise ValueError(
                 "quantizer must be a GumbelQuantizer; received "
                 f"{type(quantizer).__name__}"
             )
-        self._given_networks = {
-            "encoder": encoder is not None,
-            "decoder": decoder is not None,
-            "quantizer": quantizer is not None,
-        }
-        resolved = _config_utils.resolve_residual_levels(
-            encoder,
-            decoder,
-            image_shape=image_shape,
-            filters=filters,
-            num_res_blocks=num_res_blocks,
-            num_groups=num_groups,
-        )
         image_shape = resolved["image_shape"]
 
         def from_quantizer(name, value, default, *others):

@@ -97,17 +97,10 @@ class VQVAE(ImageTokenizer):
         )
 
         # === Networks ===
-        encoder, decoder, quantizer = map(
-            self._deserialize, (encoder, decoder, quantizer)
-        )
-        self._given_networks = {
-            "encoder": encoder is not None,
-            "decoder": decoder is not None,
-            "quantizer": quantizer is not None,
-        }
-        resolved = _config_utils.resolve_residual_levels(
+        encoder, decoder, quantizer, resolved = self._given_networks_and_levels(
             encoder,
             decoder,
+            quantizer,
             image_shape=image_shape,
             filters=filters,
             num_res_blocks=num_res_blocks,
