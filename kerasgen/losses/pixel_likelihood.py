@@ -91,7 +91,7 @@ class PixelLikelihood:
                 targets, params, from_logits=True
             )
         elif self.kind == "discretized_logistic":
-            log_prob = _discretized_logistic_log_prob(
+            log_prob = discretized_logistic_log_prob(
                 params[..., 0], params[..., 1], images
             )
         else:
@@ -121,7 +121,7 @@ class PixelLikelihood:
             values = ops.reshape(ops.cast(values, "float32"), shape[:-1])
             return values / 127.5 - 1.0
         if self.kind == "discretized_logistic":
-            mu, log_scale = params[..., 0], _clip_log_scale(params[..., 1])
+            mu, log_scale = params[..., 0], clip_log_scale(params[..., 1])
             uniform = keras.random.uniform(
                 ops.shape(mu), minval=1e-5, maxval=1.0 - 1e-5, seed=seed
             )
@@ -133,15 +133,15 @@ class PixelLikelihood:
         return ops.cast(uniform < probs, "float32") * 2.0 - 1.0
 
 
-def _clip_log_scale(log_scale):
+def clip_log_scale(log_scale):
     return ops.maximum(log_scale, -7.0)
 
 
-def _discretized_logistic_log_prob(mu, log_scale, images):
+def discretized_logistic_log_prob(mu, log_scale, images):
     # PixelCNN++ (Salimans et al. 2017), eq. 2 with one mixture component:
     # P(x) = sigmoid((x + 1/255 - mu) / s) - sigmoid((x - 1/255 - mu) / s),
     # with the bins of 0 and 255 extended to -inf and +inf.
-    log_scale = _clip_log_scale(log_scale)
+    log_scale = clip_log_scale(log_scale)
     centered = images - mu
     inv_scale = ops.exp(-log_scale)
     plus_in = inv_scale * (centered + 1.0 / 255.0)

@@ -5,3 +5,7 @@ from kerasgen.models.image_tokenizer import ImageTokenizer
 from kerasgen.models.vae.vae import VAE
 from kerasgen.models.vqgan.vqgan import VQGAN
 from kerasgen.models.vqvae.vqvae import VQVAE
+from kerasgen.models.autoregressive.autoregressive_model import (
+    AutoregressiveModel,
+)
+from kerasgen.models.autoregressive.pixel_cnn import PixelCNN

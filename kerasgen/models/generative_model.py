@@ -208,7 +208,8 @@ class GenerativeModel(keras.Model):
                 row per sample) arrive as tensors, other values unchanged.
 
         Returns:
-            Tensor `(num_samples, height, width, channels)` in `[-1, 1]`.
+            Tensor `(num_samples, height, width, channels)` in `[-1, 1]`, or
+            a dict of per-sample tensors holding it as `"images"`.
         """
         raise NotImplementedError(
             f"{type(self).__name__} does not implement generate_step()"
@@ -317,7 +318,9 @@ class GenerativeModel(keras.Model):
 
         Returns:
             uint8 NumPy array `(num_samples, height, width, channels)` in
-            `[0, 255]`.
+            `[0, 255]`. A model whose `generate_step` returns a dict (for
+            example with `return_log_prob=True`) returns a dict of NumPy
+            arrays, its `"images"` in uint8.
         """
         argument_validation.check_choice("verbose", verbose, ("auto", 0, 1))
         argument_validation.check_type("compiled", compiled, bool)
@@ -329,7 +332,7 @@ class GenerativeModel(keras.Model):
         }
         counts = {len(value) for value in per_sample.values()}
         if inputs is not None:
-            counts.add(len(inputs))
+            counts.add(len(keras.tree.flatten(inputs)[0]))
         if num_samples is not None:
             counts.add(
                 argument_validation.check_positive_int(
@@ -390,9 +393,29 @@ class GenerativeModel(keras.Model):
                     **batch,
                     **kwargs,
                 )
-            outputs.append(image_utils.float_to_uint8(images)[:count])
+            if isinstance(images, dict):
+                extras = {
+                    key: ops.convert_to_numpy(value)[:count]
+                    for key, value in images.items()
+                    if key != "images"
+                }
+                outputs.append(
+                    dict(
+                        extras,
+                        images=image_utils.float_to_uint8(images["images"])[
+                            :count
+                        ],
+                    )
+                )
+            else:
+                outputs.append(image_utils.float_to_uint8(images)[:count])
             if progbar is not None:
                 progbar.update(step + 1)
+        if isinstance(outputs[0], dict):
+            return {
+                key: np.concatenate([o[key] for o in outputs], axis=0)
+                for key in outputs[0]
+            }
         return np.concatenate(outputs, axis=0)
 
     # --- Presets.

@@ -9,3 +9,5 @@ from kerasgen.networks.network import Network
 from kerasgen.networks.patch_gan_discriminator import PatchGANDiscriminator
 from kerasgen.networks.residual_decoder import ResidualDecoder
 from kerasgen.networks.residual_encoder import ResidualEncoder
+from kerasgen.networks.autoregressive_network import AutoregressiveNetwork
+from kerasgen.networks.pixel_cnn_network import PixelCNNNetwork

@@ -162,3 +162,43 @@ def check_type(name, value, types, allow_none=False):
             f"{name} must be {expected}; received {_describe(value)}"
         )
     return value
+
+
+def check_labels(name, labels, num_classes, count=None, model="the model"):
+    """Checks class labels: 1-D ints in `[0, num_classes)`; returns int32.
+
+    Args:
+        name: str. Argument name for messages.
+        labels: array-like `(n,)` or `(n, 1)`.
+        num_classes: int or `None` (an unconditional model: any labels are
+            refused).
+        count: int or `None`. Required number of labels.
+        model: str. What is called, for the unconditional message.
+    """
+    import numpy as np
+
+    if num_classes is None:
+        raise ValueError(
+            f"{name} were given to an unconditional {model} "
+            f"(num_classes=None); received an array of shape "
+            f"{np.shape(labels)}"
+        )
+    array = np.asarray(labels)
+    if array.ndim == 2 and array.shape[-1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(
+            f"{name} must be a 1-D array of ints in [0, {num_classes}); "
+            f"received dtype {array.dtype} and shape {array.shape}"
+        )
+    if array.size and (array.min() < 0 or array.max() >= num_classes):
+        raise ValueError(
+            f"{name} must be in [0, {num_classes}); received "
+            f"min={array.min()}, max={array.max()}"
+        )
+    if count is not None and len(array) != count:
+        raise ValueError(
+            f"{name} must have one label per sample ({count}); received "
+            f"{len(array)}"
+        )
+    return array.astype("int32")

@@ -492,32 +492,9 @@ class GAN(GenerativeModel):
 
     # --- User boundary.
     def _check_labels(self, labels, name="labels", count=None):
-        if self.num_classes is None:
-            raise ValueError(
-                f"{name} were given to an unconditional GAN "
-                "(num_classes=None); received an array of "
-                f"shape {np.shape(labels)}"
-            )
-        array = np.asarray(labels)
-        if array.ndim == 2 and array.shape[-1] == 1:
-            array = array[:, 0]
-        if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
-            raise ValueError(
-                f"{name} must be a 1-D array of ints in [0, "
-                f"{self.num_classes}); received dtype {array.dtype} and "
-                f"shape {array.shape}"
-            )
-        if array.size and (array.min() < 0 or array.max() >= self.num_classes):
-            raise ValueError(
-                f"{name} must be in [0, {self.num_classes}); received "
-                f"min={array.min()}, max={array.max()}"
-            )
-        if count is not None and len(array) != count:
-            raise ValueError(
-                f"{name} must have one label per sample ({count}); received "
-                f"{len(array)}"
-            )
-        return array.astype("int32")
+        return av.check_labels(
+            name, labels, self.num_classes, count, model="GAN"
+        )
 
     def _check_latents(self, latents, name="latents"):
         array = np.asarray(latents, dtype="float32")
