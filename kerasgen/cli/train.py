@@ -224,7 +224,10 @@ def _fit(args, recipe, distribution):
     if validation_split:
         validation_data = distribution.shard_dataset(
             training.dataset(
-                args, validation_split, shuffle=False, with_labels=False
+                args,
+                validation_split,
+                shuffle=False,
+                with_labels=recipe.with_labels,
             ),
             args.batch_size,
         )

@@ -4,6 +4,7 @@ One file per model family; adding a recipe is one file and one import line
 here. See `kerasgen.recipes.recipe.Recipe`.
 """
 
+from kerasgen.recipes import autoregressive  # noqa: F401
 from kerasgen.recipes import gan  # noqa: F401
 from kerasgen.recipes import tokenizers  # noqa: F401
 from kerasgen.recipes import vae  # noqa: F401

@@ -480,6 +480,95 @@ class TestCase(parameterized.TestCase):
         return model
 
     # ------------------------------------------------------------------
+    # Autoregressive networks
+    # ------------------------------------------------------------------
+    def run_causality_test(
+        self, network, sequential_channels=True, no_blind_spot=True, seed=0
+    ):
+        """Pixel `i`'s parameters see exactly the pixels before `i`.
+
+        For every pixel `i` (raster order) and channel group `c`: the
+        gradient of the group's parameters with respect to every input
+        pixel `j > i`, and to channels `>= c` of pixel `i` (sequential
+        channels; all channels of pixel `i` otherwise), is exactly zero.
+        With `no_blind_spot`, the gradient with respect to every earlier
+        pixel (and to channels `< c` of pixel `i`) is non-zero at this
+        random initialisation. Also checks that `step` (the cached pass)
+        returns the full network's parameters on a random canvas.
+
+        Args:
+            network: an `AutoregressiveNetwork` (small image, e.g. 5x5).
+            sequential_channels: bool. The output is split into `channels`
+                groups, group `c` seeing channels `< c` of its own pixel.
+            no_blind_spot: bool. Also require the non-zero gradients.
+            seed: int. Seed of the random input.
+        """
+        import tensorflow as tf
+
+        height, width, channels = network.image_shape
+        rng = np.random.default_rng(seed)
+        images = rng.uniform(-1, 1, (1, height, width, channels))
+        images = tf.constant(images.astype("float32"))
+        labels = None
+        if network.num_classes is not None:
+            labels = tf.constant([1], "int32")
+        groups = channels if sequential_channels else 1
+        size = network.output_dim // groups
+        weights = tf.constant(
+            rng.normal(size=(network.output_dim,)).astype("float32")
+        )
+        order = np.arange(height * width).reshape(height, width)
+        for index in range(height * width):
+            i, j = divmod(index, width)
+            for group in range(groups):
+                with tf.GradientTape() as tape:
+                    tape.watch(images)
+                    params = network(network.network_inputs(images, labels))
+                    chosen = params[0, i, j, group * size : (group + 1) * size]
+                    value = tf.reduce_sum(
+                        chosen * weights[group * size : (group + 1) * size]
+                    )
+                gradient = np.abs(tape.gradient(value, images).numpy()[0])
+                later = gradient[order > index]
+                own = gradient[i, j]
+                visible = group if sequential_channels else 0
+                where = f"pixel {index} (row {i}, column {j}), group {group}"
+                self.assertEqual(
+                    float(later.sum()), 0.0, f"{where} sees a later pixel"
+                )
+                self.assertEqual(
+                    float(own[visible:].sum()),
+                    0.0,
+                    f"{where} sees its own channel(s) >= {visible}",
+                )
+                if no_blind_spot:
+                    earlier = gradient[order < index].sum(axis=-1)
+                    self.assertTrue(
+                        np.all(earlier > 0),
+                        f"{where} is blind to "
+                        f"{int(np.sum(earlier == 0))} earlier pixel(s)",
+                    )
+                    self.assertTrue(
+                        np.all(own[:visible] > 0),
+                        f"{where} is blind to its own earlier channels",
+                    )
+        # The cached step equals the full network.
+        full = ops.convert_to_numpy(
+            network(network.network_inputs(images, labels))
+        )
+        cache = network.init_cache(1, labels)
+        for index in range(height * width):
+            params, cache = network.step(cache, images, index, labels)
+            i, j = divmod(index, width)
+            np.testing.assert_allclose(
+                ops.convert_to_numpy(params)[0],
+                full[0, i, j],
+                rtol=1e-4,
+                atol=1e-5,
+                err_msg=f"cached step at pixel {index}",
+            )
+
+    # ------------------------------------------------------------------
     # Distribution
     # ------------------------------------------------------------------
     def run_distribution_test(

@@ -1,0 +1,107 @@
+"""Recipes of the autoregressive pixel models.
+
+Each recipe's architecture flags are read off its network's constructor
+(`--filters`, `--num-blocks`, ...: one flag per argument, its default the
+network's), so a new network argument is a new flag with no code here. The
+models own their optimizer defaults (Adam, `default_learning_rate`).
+"""
+
+import inspect
+
+from kerasgen.recipes.recipe import Recipe
+from kerasgen.recipes.recipe import int_tuple
+from kerasgen.recipes.recipe import register_recipe
+
+
+class AutoregressiveRecipe(Recipe):
+    """A recipe of an `AutoregressiveModel` subclass (`model_class`)."""
+
+    model_class_name = None
+    sample_grid = True
+    supports_ema = True
+
+    @property
+    def model_class(self):
+        import kerasgen.models
+
+        return getattr(kerasgen.models, self.model_class_name)
+
+    def _network_parameters(self):
+        network = self.model_class.network_class
+        parameters = inspect.signature(network).parameters
+        return [
+            parameters[name] for name in self.model_class._network_arguments()
+        ]
+
+    def add_arguments(self, parser):
+        model = self.model_class
+        parser.add_argument(
+            "--likelihood",
+            default=model.default_likelihood,
+            choices=["categorical", "logistic_mixture"],
+            help="Per-pixel distribution. Default: "
+            f"{model.default_likelihood}.",
+        )
+        parser.add_argument(
+            "--num-mixtures",
+            type=int,
+            default=None,
+            help="Components of the logistic mixture. Default: 10 with "
+            "--likelihood logistic_mixture.",
+        )
+        network = model.network_class.__name__
+        for parameter in self._network_parameters():
+            default = parameter.default
+            flag = "--" + parameter.name.replace("_", "-")
+            if isinstance(default, bool):
+                kind = _boolean
+            elif isinstance(default, tuple):
+                kind = int_tuple
+                default = ",".join(str(v) for v in default)
+            elif default is None:
+                kind = str
+            else:
+                kind = type(default)
+            parser.add_argument(
+                flag,
+                type=kind,
+                default=parameter.default,
+                help=f"{network} argument {parameter.name}. Default: "
+                f"{default}.",
+            )
+
+    def build_model(self, args, dataset_info):
+        network_kwargs = {
+            parameter.name: getattr(args, parameter.name)
+            for parameter in self._network_parameters()
+        }
+        return self.model_class(
+            image_shape=dataset_info.image_shape,
+            num_classes=dataset_info.num_classes if self.with_labels else None,
+            likelihood=args.likelihood,
+            num_mixtures=args.num_mixtures,
+            seed=args.seed,
+            **network_kwargs,
+        )
+
+
+def _boolean(text):
+    import argparse
+
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false; received {text!r}")
+
+
+@register_recipe
+class PixelCNNRecipe(AutoregressiveRecipe):
+    """PixelCNN (van den Oord et al. 2016a)."""
+
+    name = "pixelcnn"
+    summary = "PixelCNN: masked convolutions, 256-way softmax (2016)"
+    model_class_name = "PixelCNN"
+    tiny_arguments = (
+        "--filters", "4", "--num-blocks", "1", "--output-filters", "4",
+    )
