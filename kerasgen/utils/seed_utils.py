@@ -25,6 +25,8 @@ from keras import ops
 
 # Multiplier that spreads folded-in indices over the first seed word.
 _FOLD_MULTIPLIER = 1_000_003
+# Spacing of `fold_in` streams in the second seed word.
+_FOLD_STRIDE = 2**15
 
 
 def seed_dtype():
@@ -77,12 +79,21 @@ class TensorSeed(keras.random.SeedGenerator):
         return ops.add(self._seed, increment)
 
     def fold_in(self, index):
-        """A new `TensorSeed` whose stream depends on `index` (int/tensor)."""
+        """A new `TensorSeed` whose stream depends on `index` (int/tensor).
+
+        It depends on this seed and `index` only, not on the draws made so
+        far, so a loop body gives the same streams whether it is traced once
+        (compiled) or run once per step (eager).
+        """
+        # The index goes into the second word, in steps of 2**15 that leave
+        # room for the draws of one step (`next()` adds [0, k]); the first
+        # word keeps the batch streams of `make_seed` apart, so (batch,
+        # index) pairs never share noise. Indices up to 65,535.
         index = ops.cast(index, self._seed.dtype)
         offset = ops.stack(
-            [index * _FOLD_MULTIPLIER, ops.zeros_like(index)]
-        ) + ops.convert_to_tensor([1, 0], dtype=self._seed.dtype)
-        return TensorSeed(ops.add(self.next(), offset))
+            [ops.ones_like(index), (index + 1) * _FOLD_STRIDE]
+        )
+        return TensorSeed(ops.add(self._seed, offset))
 
     def get_config(self):
         raise TypeError("TensorSeed is a transient seed and is not serialized")

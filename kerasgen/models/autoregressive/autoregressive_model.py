@@ -200,6 +200,7 @@ class AutoregressiveModel(GenerativeModel):
         return inputs, None
 
     def _params(self, images, labels, training=False):
+        images = ops.convert_to_tensor(images, "float32")
         if labels is not None:
             labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
         return self.network(
