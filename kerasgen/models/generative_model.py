@@ -311,7 +311,9 @@ class GenerativeModel(keras.Model):
                 batches. Defaults to `"auto"`.
             compiled: bool. Run the compiled function of
                 `make_generate_function()`; `False` runs `generate_step`
-                eagerly (same seed, same images; for checking). Defaults to
+                eagerly (same seed, same images; for checking; on
+                TensorFlow with `generate_jit_compile` the XLA kernels draw
+                other random streams than the eager ones). Defaults to
                 `True`.
             **kwargs: model-specific options (see the model's
                 `generate_step`).

@@ -347,7 +347,19 @@ class TestCase(parameterized.TestCase):
         eager = model.generate(
             num_samples=num_samples, seed=0, compiled=False, **generate_kwargs
         )
-        np.testing.assert_array_equal(eager, images)
+        reference = images
+        if model.generate_jit_compile and keras.backend.backend() == (
+            "tensorflow"
+        ):
+            # TensorFlow's XLA kernels draw other random streams than its
+            # CPU kernels for the same seed: compare eager with the compiled
+            # function without XLA (same trace, same ops).
+            model.generate_jit_compile = False
+            reference = model.generate(
+                num_samples=num_samples, seed=0, **generate_kwargs
+            )
+            model.generate_jit_compile = True
+        np.testing.assert_array_equal(eager, reference)
 
         # .keras round trip (safe mode): predict, generate, optimizer, RNG.
         path = os.path.join(self.get_temp_dir(), "model.keras")

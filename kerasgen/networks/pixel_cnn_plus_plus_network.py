@@ -1,0 +1,536 @@
+"""The PixelCNN++ network: down- and down-right-shifted gated streams."""
+
+import keras
+from keras import layers
+from keras import ops
+
+from kerasgen.networks import _blocks
+from kerasgen.networks.autoregressive_network import AutoregressiveNetwork
+from kerasgen.utils import argument_validation as av
+
+
+def concat_elu(x):
+    """`elu([x, -x])` (Salimans et al. 2017, section 2.5): doubles channels."""
+    return ops.elu(ops.concatenate([x, -x], axis=-1))
+
+
+def _down_shift(x):
+    """Moves every row one down; row 0 becomes zeros."""
+    return ops.pad(x[:, :-1], ((0, 0), (1, 0), (0, 0), (0, 0)))
+
+
+def _right_shift(x):
+    """Moves every column one right; column 0 becomes zeros."""
+    return ops.pad(x[:, :, :-1], ((0, 0), (0, 0), (1, 0), (0, 0)))
+
+
+def _column_padding(layer):
+    """Left and right zero columns of a shifted convolution.
+
+    An odd kernel width `k` is centred (the down-shifted `2 x 3`: one
+    column either side); an even one looks left only (the down-right-shifted
+    `2 x 2`: one column on the left), as openai's `down_shifted_conv2d` and
+    `down_right_shifted_conv2d`.
+    """
+    width = layer.kernel_size[1]
+    if width % 2:
+        return (width - 1) // 2, (width - 1) // 2
+    return width - 1, 0
+
+
+def _crop_start(layer):
+    """First column kept of a shifted transposed convolution's output.
+
+    openai's `down_shifted_deconv2d` drops `(k - 1) / 2` columns on either
+    side of a centred kernel; `down_right_shifted_deconv2d` drops the last
+    `k - 1` only.
+    """
+    width = layer.kernel_size[1]
+    return (width - 1) // 2 if width % 2 else 0
+
+
+def _pad_for(layer, x, top=None):
+    """Pads `x` so that `layer` ("valid") sees rows above and the row."""
+    left, right = _column_padding(layer)
+    top = layer.kernel_size[0] - 1 if top is None else top
+    return ops.pad(x, ((0, 0), (top, 0), (left, right), (0, 0)))
+
+
+class _FullPass:
+    """Runs the streams on whole feature maps (training, `log_prob`)."""
+
+    def __init__(self, images, shapes):
+        self.x_pad = _image_with_ones(images)
+        self.shapes = shapes
+
+    def first_u(self, layer):
+        # u0 = down_shift(down_shifted_conv2d(x, [2, 3])): rows above only.
+        return _down_shift(layer(_pad_for(layer, self.x_pad)))
+
+    def first_ul(self, above, left):
+        # ul0 = down_shift(conv [1, 3]) + right_shift(conv [2, 1]): the row
+        # above (three columns) and the pixels left (this row and above).
+        return _down_shift(above(_pad_for(above, self.x_pad))) + _right_shift(
+            left(_pad_for(left, self.x_pad))
+        )
+
+    def conv(self, layer, x, level):
+        del level
+        return layer(_pad_for(layer, x))
+
+    def down(self, layer, x, level):
+        del level
+        return layer(_pad_for(layer, x))
+
+    def up(self, layer, x, level):
+        # openai's down_(right_)shifted_deconv2d: a "valid" transposed
+        # convolution, cropped back to the finer level's shape.
+        height, width = self.shapes[level]
+        start = _crop_start(layer)
+        return layer(x)[:, :height, start : start + width]
+
+
+def _image_with_ones(images):
+    """The image plus a channel of ones (tells the image from padding)."""
+    return ops.concatenate([images, ops.ones_like(images[..., :1])], axis=-1)
+
+
+class _RowPass:
+    """Runs the streams on one row per level, from cached rows above.
+
+    Every tensor at level `l` is the row `row // 2**l` of that level,
+    `(batch, 1, width_l, channels)`. A stride-1 shifted convolution (2 rows
+    tall) reads its input's previous row from the cache (`prev/l/name`) and
+    stores the current one (`last/l/name`); a strided convolution from
+    level `l - 1` reads the two rows `2 p - 1, 2 p` of its input (`prev` and
+    the current row, or `prev2` and `prev`); a transposed convolution makes
+    the two rows of level `l` that a row of level `l + 1` covers and keeps
+    the one asked for. `start_row` moves `last` into `prev` when a level
+    starts a new row.
+
+    Args:
+        cache: dict of rows, or `None` to create zeros (`init_cache`).
+        images: the canvas `(batch, height, width, channels)`.
+        row: int32 scalar tensor, the row at full resolution.
+        shapes: `[(height_l, width_l)]` of every level.
+    """
+
+    def __init__(self, cache, images, row, shapes):
+        self.creating = cache is None
+        self.cache = dict(cache or {})
+        self.images = images
+        self.row = row
+        self.shapes = shapes
+
+    def _entry(self, key, like):
+        if self.creating and key not in self.cache:
+            self.cache[key] = ops.zeros_like(like)
+        return self.cache[key]
+
+    def _level_row(self, level):
+        return self.row // (2**level)
+
+    def _padded_image(self):
+        # Two zero rows on top, a zero column either side.
+        return ops.pad(
+            _image_with_ones(self.images), ((0, 0), (2, 0), (1, 1), (0, 0))
+        )
+
+    def first_u(self, layer):
+        padded = self._padded_image()
+        batch, _, width, channels = ops.shape(padded)
+        rows = ops.slice(padded, (0, self.row, 0, 0), (batch, 2, width, channels))
+        above = ops.cast(self.row > 0, rows.dtype)
+        return layer(rows) * above  # image rows row - 2, row - 1
+
+    def first_ul(self, above, left):
+        padded = self._padded_image()
+        batch, _, width, channels = ops.shape(padded)
+        row_above = ops.slice(
+            padded, (0, self.row + 1, 0, 0), (batch, 1, width, channels)
+        )
+        rows = ops.slice(
+            padded, (0, self.row + 1, 1, 0), (batch, 2, width - 2, channels)
+        )
+        has_above = ops.cast(self.row > 0, padded.dtype)
+        return above(row_above) * has_above + _right_shift(left(rows))
+
+    def conv(self, layer, x, level):
+        key = f"{level}/{layer.name}"
+        previous = self._entry("prev/" + key, x)
+        self.cache["last/" + key] = x
+        patch = ops.concatenate([previous, x], axis=1)
+        return layer(_pad_for(layer, patch, top=0))
+
+    def down(self, layer, x, level):
+        # Row p of level `level` reads rows 2p - 1 and 2p of level - 1.
+        key = f"{level - 1}/{layer.name}"
+        previous = self._entry("prev/" + key, x)
+        before = self._entry("prev2/" + key, x)
+        self.cache["last/" + key] = x
+        even = ops.equal(self._level_row(level - 1) % 2, 0)
+        top = ops.where(even, previous, before)
+        bottom = ops.where(even, x, previous)
+        patch = ops.concatenate([top, bottom], axis=1)
+        return layer(_pad_for(layer, patch, top=0))
+
+    def up(self, layer, x, level):
+        # Row p of level + 1 makes rows 2p and 2p + 1 of `level`.
+        both = layer(x)
+        odd = ops.equal(self._level_row(level) % 2, 1)
+        chosen = ops.where(odd, both[:, 1:2], both[:, 0:1])
+        start = _crop_start(layer)
+        return chosen[:, :, start : start + self.shapes[level][1]]
+
+
+def _start_row(cache, row):
+    """At the first pixel of a row: `prev <- last` where a level moves on."""
+    new = dict(cache)
+    for key, value in cache.items():
+        slot, _, rest = key.partition("/")
+        if slot not in ("prev", "prev2"):
+            continue
+        level = int(rest.split("/")[0])
+        moves = ops.equal(row % (2**level), 0)
+        source = "last/" + rest if slot == "prev" else "prev/" + rest
+        new[key] = ops.where(moves, cache[source], value)
+    return new
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
+    """PixelCNN++ (Salimans et al. 2017, section 2 and figure 2).
+
+    Two streams, as in openai's `pixel_cnn_pp/model.py`, replace the masked
+    convolutions (section 2.5): the down-shifted stream `u` (`2 x 3`
+    convolutions padded with one row on top, so row `i` sees rows `< i`)
+    and the down-right-shifted stream `ul` (`2 x 2` convolutions padded
+    above and left: rows above and pixels left). They start from
+    `u = down_shift(conv_2x3(x))` and `ul = down_shift(conv_1x3(x)) +
+    right_shift(conv_2x1(x))`, `x` the image plus a channel of ones, and
+    have no blind spot.
+
+    Both run through `num_resolutions` levels (section 2.3): at each,
+    `num_resnet_blocks` gated ResNet blocks (`gated_resnet`: `concat_elu`,
+    convolution, `+ nin(concat_elu(a))` for an auxiliary input `a`,
+    `concat_elu`, dropout, convolution to `2 filters`, `a * sigmoid(b)`,
+    plus the input), levels joined by stride-2 shifted convolutions; then
+    back up through stride-2 shifted transposed convolutions with
+    `num_resnet_blocks + 1` blocks per finer level (`num_resnet_blocks` at
+    the coarsest). The `ul` blocks take `u` as auxiliary input, and the
+    upward half takes the downward half's outputs in reverse order
+    (section 2.4's short-cut connections: openai's `u_list.pop()` and
+    `ul_list.pop()`). A class-conditional network adds a learned bias per
+    class to the `2 filters` pre-gate of every block (the `h` of
+    openai's `gated_resnet`, one-hot). The output is a `1 x 1` convolution
+    ("nin") of `elu(ul)` to `output_dim`.
+
+    Pixel `(i, j)` never sees any channel of itself (`channel_groups = 1`):
+    the discretized logistic mixture models the channels of a pixel
+    jointly. Any image size works: odd sizes are rounded up when
+    downsampling and cropped when upsampling.
+
+    Differences from the reference: plain convolutions with Keras
+    initializers instead of weight normalization with data-dependent
+    initialization (the second convolution of a block starts 10 times
+    smaller, as openai's `init_scale=0.1`); the nonlinearity is always
+    `concat_elu`.
+
+    Fast sampling (`step`): the parameters of pixel `(i, j)` depend on rows
+    `<= i` only, every layer's row `r` on rows `r - 1` and `r` of its input
+    (rows `2 p - 1, 2 p` of the finer level for a downsampling, row
+    `r // 2` of the coarser level for an upsampling). At the first pixel of
+    row `i`, `step` computes row `i // 2**l` of every `u` layer at every
+    level `l` (which sees only rows `< i`, complete by then), from the
+    cached previous rows of each layer's input; at every pixel it
+    recomputes row `i // 2**l` of every `ul` layer on the current canvas
+    from the cached rows above, and returns column `j` of the output. Rows
+    left of the pixel are final, those at or right of it are not used by
+    it. Per pixel that is about `1 / height` of the `ul` stream (the
+    coarser levels' rows recomputed at each of their `2**l` finer rows),
+    plus `1 / height` of the `u` stream once per row, instead of the whole
+    network; `step` returns exactly the full network's parameters.
+
+    Args:
+        image_shape: tuple `(height, width, channels)`.
+        output_dim: int. Parameters per pixel.
+        filters: int. Channels of both streams (the paper: 160). Defaults
+            to 64.
+        num_resnet_blocks: int. Gated blocks per level of the downward
+            pass (the paper: 5). Defaults to 2.
+        num_resolutions: int. Levels, each half the size of the one above
+            (the paper: 3). Defaults to 3.
+        dropout: float in `[0, 1)`. Dropout inside every block, at training
+            only (the paper: 0.5 on CIFAR-10). Defaults to 0.
+        num_classes: int or `None`. Defaults to `None`.
+        channel_groups: int. Must be 1 (see above).
+
+    Example:
+    >>> net = PixelCNNPlusPlusNetwork((8, 8, 1), output_dim=6, filters=4,
+    ...                               num_resnet_blocks=1, num_resolutions=2)
+    >>> tuple(net(keras.ops.zeros((2, 8, 8, 1))).shape)
+    (2, 8, 8, 6)
+
+    References:
+        Salimans et al. 2017, "PixelCNN++: Improving the PixelCNN with
+        Discretized Logistic Mixture Likelihood and Other Modifications".
+        Ramachandran et al. 2017, "Fast Generation for Convolutional
+        Autoregressive Models".
+    """
+
+    def __init__(
+        self,
+        image_shape,
+        output_dim,
+        filters=64,
+        num_resnet_blocks=2,
+        num_resolutions=3,
+        dropout=0.0,
+        num_classes=None,
+        channel_groups=1,
+        **kwargs,
+    ):
+        image_shape, output_dim = self._check_common(
+            image_shape, output_dim, num_classes, channel_groups
+        )
+        if channel_groups != 1:
+            raise ValueError(
+                "channel_groups must be 1: PixelCNN++ never shows a pixel "
+                "any of its own channels (its shifted convolutions have no "
+                "per-channel centre tap), so it cannot predict them one "
+                "after another; use likelihood='logistic_mixture', which "
+                f"models them jointly. Received channel_groups={channel_groups}"
+            )
+        filters = av.check_positive_int("filters", filters)
+        num_resnet_blocks = av.check_positive_int(
+            "num_resnet_blocks", num_resnet_blocks
+        )
+        num_resolutions = av.check_positive_int(
+            "num_resolutions", num_resolutions
+        )
+        dropout = _blocks.check_dropout("dropout", dropout)
+        dtype = kwargs.pop("dtype", None)
+        shapes = [tuple(image_shape[:2])]
+        for _ in range(num_resolutions - 1):
+            height, width = shapes[-1]
+            shapes.append(((height + 1) // 2, (width + 1) // 2))
+        self._shapes = shapes
+
+        def conv(kernel, name, strides=1, output=filters, scale=1.0):
+            return layers.Conv2D(
+                output,
+                kernel,
+                strides=strides,
+                padding="valid",
+                kernel_initializer=keras.initializers.VarianceScaling(
+                    scale, mode="fan_in", distribution="truncated_normal"
+                ),
+                name=name,
+                dtype=dtype,
+            )
+
+        def deconv(kernel, name):
+            return layers.Conv2DTranspose(
+                filters,
+                kernel,
+                strides=2,
+                padding="valid",
+                name=name,
+                dtype=dtype,
+            )
+
+        def block(kernel, name, auxiliary):
+            return (
+                conv(kernel, f"{name}_conv_in"),
+                layers.Dense(filters, name=f"{name}_nin", dtype=dtype)
+                if auxiliary
+                else None,
+                layers.Dropout(dropout, name=f"{name}_dropout", dtype=dtype)
+                if dropout
+                else None,
+                conv(kernel, f"{name}_conv_out", output=2 * filters, scale=0.1),
+            )
+
+        down, down_right = (2, 3), (2, 2)
+        levels = range(num_resolutions)
+
+        # === Layers ===
+        self.first_u = conv(down, "u_first")
+        self.first_ul_above = conv((1, 3), "ul_first_above")
+        self.first_ul_left = conv((2, 1), "ul_first_left")
+        self.u_blocks = [
+            [block(down, f"u_down{l}_{k}", False) for k in range(num_resnet_blocks)]
+            for l in levels
+        ]
+        self.ul_blocks = [
+            [
+                block(down_right, f"ul_down{l}_{k}", True)
+                for k in range(num_resnet_blocks)
+            ]
+            for l in levels
+        ]
+        self.u_downsample = [
+            conv(down, f"u_downsample{l}", strides=2) for l in levels[1:]
+        ]
+        self.ul_downsample = [
+            conv(down_right, f"ul_downsample{l}", strides=2) for l in levels[1:]
+        ]
+        up_counts = [
+            num_resnet_blocks + (l < num_resolutions - 1) for l in levels
+        ]
+        self.u_up_blocks = [
+            [block(down, f"u_up{l}_{k}", True) for k in range(up_counts[l])]
+            for l in levels
+        ]
+        self.ul_up_blocks = [
+            [block(down_right, f"ul_up{l}_{k}", True) for k in range(up_counts[l])]
+            for l in levels
+        ]
+        self.u_upsample = [deconv(down, f"u_upsample{l}") for l in levels[:-1]]
+        self.ul_upsample = [
+            deconv(down_right, f"ul_upsample{l}") for l in levels[:-1]
+        ]
+        self.output_layer = layers.Dense(output_dim, name="params", dtype=dtype)
+        self._num_blocks = num_resolutions * num_resnet_blocks + sum(up_counts)
+        self.label_embedding = None
+        if num_classes is not None:
+            # One bias of 2 * filters per class and block, both streams.
+            self.label_embedding = layers.Embedding(
+                num_classes,
+                2 * self._num_blocks * 2 * filters,
+                embeddings_initializer=keras.initializers.RandomNormal(
+                    stddev=0.05
+                ),
+                name="label_bias",
+                dtype=dtype,
+            )
+
+        # === Functional model ===
+        inputs, images, labels = self.symbolic_inputs(image_shape, num_classes)
+        biases = self._biases(labels, filters)
+        context = _FullPass(images, shapes)
+        feeds = self._u_stream(context, biases)
+        outputs = self._ul_stream(context, biases, feeds)
+        super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
+
+        # === Config ===
+        self.image_shape = image_shape
+        self.output_dim = output_dim
+        self.filters = filters
+        self.num_resnet_blocks = num_resnet_blocks
+        self.num_resolutions = num_resolutions
+        self.dropout = dropout
+        self.num_classes = num_classes
+        self.channel_groups = channel_groups
+
+    # --- The architecture, written once for `_FullPass` and `_RowPass`.
+    def _biases(self, labels, filters=None):
+        if self.label_embedding is None:
+            return None
+        filters = filters or self.filters
+        # (batch, 1, 1, blocks, 2 filters): broadcast over rows and columns.
+        return ops.reshape(
+            self.label_embedding(labels),
+            (-1, 1, 1, 2 * self._num_blocks, 2 * filters),
+        )
+
+    @staticmethod
+    def _gated(context, block, x, auxiliary, level, biases, index):
+        # openai's gated_resnet (section 2.5 / figure 2).
+        conv_in, nin, dropout, conv_out = block
+        c1 = context.conv(conv_in, concat_elu(x), level)
+        if auxiliary is not None:
+            c1 = c1 + nin(concat_elu(auxiliary))
+        c1 = concat_elu(c1)
+        if dropout is not None:
+            c1 = dropout(c1)
+        c2 = context.conv(conv_out, c1, level)
+        if biases is not None:
+            c2 = c2 + ops.cast(biases[..., index, :], c2.dtype)
+        gate_a, gate_b = ops.split(c2, 2, axis=-1)
+        return x + gate_a * ops.sigmoid(gate_b)
+
+    def _u_stream(self, context, biases):
+        """The down-shifted stream; returns the `u` of every `ul` block."""
+        index = iter(range(self._num_blocks))
+        u = context.first_u(self.first_u)
+        stack = [u]
+        feeds = []
+        for level in range(len(self.u_blocks)):
+            if level:
+                u = context.down(self.u_downsample[level - 1], u, level)
+                stack.append(u)
+            for block in self.u_blocks[level]:
+                u = self._gated(context, block, u, None, level, biases, next(index))
+                stack.append(u)
+                feeds.append(u)
+        u = stack.pop()
+        for level in reversed(range(len(self.u_blocks))):
+            if level < len(self.u_blocks) - 1:
+                u = context.up(self.u_upsample[level], u, level)
+            for block in self.u_up_blocks[level]:
+                u = self._gated(
+                    context, block, u, stack.pop(), level, biases, next(index)
+                )
+                feeds.append(u)
+        return feeds
+
+    def _ul_stream(self, context, biases, feeds):
+        """The down-right-shifted stream and the output layer."""
+        index = iter(range(self._num_blocks, 2 * self._num_blocks))
+        feeds = iter(feeds)
+        ul = context.first_ul(self.first_ul_above, self.first_ul_left)
+        stack = [ul]
+        for level in range(len(self.u_blocks)):
+            if level:
+                ul = context.down(self.ul_downsample[level - 1], ul, level)
+                stack.append(ul)
+            for block in self.ul_blocks[level]:
+                ul = self._gated(
+                    context, block, ul, next(feeds), level, biases, next(index)
+                )
+                stack.append(ul)
+        ul = stack.pop()
+        for level in reversed(range(len(self.u_blocks))):
+            if level < len(self.u_blocks) - 1:
+                ul = context.up(self.ul_upsample[level], ul, level)
+            for block in self.ul_up_blocks[level]:
+                auxiliary = ops.concatenate([next(feeds), stack.pop()], axis=-1)
+                ul = self._gated(
+                    context, block, ul, auxiliary, level, biases, next(index)
+                )
+        return self.output_layer(ops.elu(ul))
+
+    # --- Fast sampling.
+    def init_cache(self, batch_size, labels=None):
+        images = ops.zeros((batch_size,) + self.image_shape)
+        context = _RowPass(None, images, ops.convert_to_tensor(0), self._shapes)
+        biases = self._biases(labels)
+        feeds = self._u_stream(context, biases)
+        self._ul_stream(context, biases, feeds)
+        cache = {key: ops.zeros_like(value) for key, value in context.cache.items()}
+        for k, feed in enumerate(feeds):
+            cache[f"feed/{k}"] = ops.zeros_like(feed)
+        return cache
+
+    def step(self, cache, images, index, labels=None):
+        width = self.image_shape[1]
+        index = ops.convert_to_tensor(index, "int32")
+        row, column = index // width, index % width
+        biases = self._biases(labels)
+        num_feeds = sum(1 for key in cache if key.startswith("feed/"))
+
+        def start_row():
+            # Rows above are complete: the u stream's row, once per row.
+            context = _RowPass(_start_row(cache, row), images, row, self._shapes)
+            feeds = self._u_stream(context, biases)
+            state = dict(context.cache)
+            for k, feed in enumerate(feeds):
+                state[f"feed/{k}"] = feed
+            return state
+
+        state = ops.cond(ops.equal(column, 0), start_row, lambda: dict(cache))
+        context = _RowPass(state, images, row, self._shapes)
+        feeds = [state[f"feed/{k}"] for k in range(num_feeds)]
+        params = self._ul_stream(context, biases, feeds)  # (batch, 1, W, P)
+        return ops.take(params[:, 0], column, axis=1), context.cache
