@@ -110,6 +110,9 @@ class DiscretizedLogisticMixture(AutoregressiveLikelihood):
         return ops.logsumexp(component, axis=-1)
 
     def sample_pixel(self, params, channels, seed, temperature):
+        if isinstance(seed, int):
+            # An int seed would give every draw below the same noise.
+            seed = keras.random.SeedGenerator(seed)
         logits, means, log_scales, coeffs = self._split(params, channels)
         component = keras.random.categorical(
             logits / temperature, 1, seed=seed, dtype="int32"

@@ -270,8 +270,12 @@ class GenerativeModel(keras.Model):
         if backend == "tensorflow":
             import tensorflow as tf
 
+            # No autograph: generate_step loops with ops.fori_loop, and
+            # autograph re-reads the source files while tracing.
             function = tf.function(
-                generate_step, jit_compile=self.generate_jit_compile
+                generate_step,
+                jit_compile=self.generate_jit_compile,
+                autograph=False,
             )
         elif backend == "jax":
             function = _jax_stateless_function(self, generate_step)

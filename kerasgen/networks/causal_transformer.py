@@ -236,7 +236,9 @@ class _DecoderBlock(keras.layers.Layer):
             dtype=dtype,
             name="feedforward_output",
         )
-        self.output_dense.build(tuple(input_shape[:-1]) + (self.intermediate_dim,))
+        self.output_dense.build(
+            tuple(input_shape[:-1]) + (self.intermediate_dim,)
+        )
         self.dropout_layer = keras.layers.Dropout(self.dropout, dtype=dtype)
         self.built = True
 
@@ -439,12 +441,16 @@ class CausalTransformer(Network):
                 "image in raster order); received image_width=None"
             )
         prefix_length = av.check_int(
-            "prefix_length", prefix_length, minimum=0,
+            "prefix_length",
+            prefix_length,
+            minimum=0,
             maximum=sequence_length,
         )
         av.check_type("tie_weights", tie_weights, bool)
         layer_norm_epsilon = av.check_float(
-            "layer_norm_epsilon", layer_norm_epsilon, minimum=0.0,
+            "layer_norm_epsilon",
+            layer_norm_epsilon,
+            minimum=0.0,
             min_inclusive=False,
         )
         dtype = kwargs.pop("dtype", None)

@@ -96,15 +96,15 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
     Args:
         image_shape: tuple `(height, width, channels)`.
         output_dim: int. Parameters per pixel.
-        filters: int. Features `p` of each stack (the gates take `2 p`), a
-            multiple of `channel_groups`. Defaults to 64.
-        num_layers: int. Gated layers. Defaults to 12.
+        filters: int. Features of each stack (the gates take twice as many), a
+            multiple of `channel_groups`. Defaults to 16.
+        num_layers: int. Gated layers. Defaults to 8.
         kernel_size: int, odd. `k` of the layers after the first. Defaults
             to 5.
         first_kernel_size: int, odd. `k` of the first layer. Defaults to
             7.
         output_filters: int. Width of the head's hidden `1 x 1` layer, a
-            multiple of `channel_groups`. Defaults to 128.
+            multiple of `channel_groups`. Defaults to 64.
         num_classes: int or `None`. Class-conditional when set. Defaults to
             `None`.
         conditioning_channels: int or `None`. Channels of the spatial
@@ -126,11 +126,11 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
         self,
         image_shape,
         output_dim,
-        filters=64,
-        num_layers=12,
+        filters=16,
+        num_layers=8,
         kernel_size=5,
         first_kernel_size=7,
-        output_filters=128,
+        output_filters=64,
         num_classes=None,
         conditioning_channels=None,
         channel_groups=1,
@@ -161,42 +161,44 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
         kernels = [first_kernel_size] + [kernel_size] * (num_layers - 1)
 
         # === Layers ===
-        # Layer l: vertical `(k//2 + 1) x k` conv, vertical-to-horizontal
+        # Each layer: vertical `(k//2 + 1) x k` conv, vertical-to-horizontal
         # 1x1 link, horizontal `1 x (k//2 + 1)` conv, horizontal 1x1 out.
         self.vertical_convs = [
             layers.Conv2D(
                 2 * filters,
                 (k // 2 + 1, k),
                 padding="valid",
-                name=f"layer{l}_vertical",
+                name=f"layer{layer}_vertical",
                 dtype=dtype,
             )
-            for l, k in enumerate(kernels)
+            for layer, k in enumerate(kernels)
         ]
         self.links = [
-            layers.Conv2D(2 * filters, 1, name=f"layer{l}_link", dtype=dtype)
-            for l in range(num_layers)
+            layers.Conv2D(
+                2 * filters, 1, name=f"layer{layer}_link", dtype=dtype
+            )
+            for layer in range(num_layers)
         ]
         self.horizontal_convs = [
             _RowConv(
                 2 * filters,
                 k // 2 + 1,
-                "A" if l == 0 else "B",
+                "A" if layer == 0 else "B",
                 channel_groups,
-                name=f"layer{l}_horizontal",
+                name=f"layer{layer}_horizontal",
                 dtype=dtype,
             )
-            for l, k in enumerate(kernels)
+            for layer, k in enumerate(kernels)
         ]
         self.horizontal_outputs = [
             MaskedConv2D(
                 filters,
                 1,
                 channel_groups=channel_groups,
-                name=f"layer{l}_horizontal_out",
+                name=f"layer{layer}_horizontal_out",
                 dtype=dtype,
             )
-            for l in range(num_layers)
+            for layer in range(num_layers)
         ]
         self.head = [
             MaskedConv2D(
@@ -233,18 +235,18 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
                         2 * filters,
                         1,
                         use_bias=False,
-                        name=f"layer{l}_vertical_conditioning",
+                        name=f"layer{layer}_vertical_conditioning",
                         dtype=dtype,
                     ),
                     layers.Conv2D(
                         2 * filters,
                         1,
                         use_bias=False,
-                        name=f"layer{l}_horizontal_conditioning",
+                        name=f"layer{layer}_horizontal_conditioning",
                         dtype=dtype,
                     ),
                 )
-                for l in range(num_layers)
+                for layer in range(num_layers)
             ]
 
         # === Functional model ===
@@ -281,9 +283,9 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
     def _gate(self, x):
         """Equation 2: `tanh(f) * sigmoid(g)`, per channel group.
 
-        `x` has `2 filters` channels in `channel_groups` contiguous groups
-        (the masked convolutions' layout), each group its `f` half then its
-        `g` half; the output has `filters` channels, grouped alike.
+        `x` has `2F` channels (`F = filters`) in `channel_groups` contiguous
+        groups (the masked convolutions' layout), each group its `f` half
+        then its `g` half; the output has `F` channels, grouped alike.
         """
         halves = []
         for group in ops.split(x, self.channel_groups, axis=-1):
@@ -294,7 +296,7 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
         return ops.concatenate(halves, axis=-1)
 
     def _label_biases(self, labels):
-        """`[(vertical, horizontal)]` per layer, each `(batch, 1, 1, 2p)`."""
+        """`[(vertical, horizontal)]` per layer, each `(batch, 1, 1, 2F)`."""
         if self.label_embedding is None:
             return None
         width = 2 * self.filters
@@ -303,26 +305,28 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
             (-1, len(self.kernels), 2, 1, 1, width),
         )
         return [
-            (biases[:, l, 0], biases[:, l, 1])
-            for l in range(len(self.kernels))
+            (biases[:, layer, 0], biases[:, layer, 1])
+            for layer in range(len(self.kernels))
         ]
 
-    def _vertical(self, l, window, biases, conditioning):
-        """Layer `l`'s vertical pre-activation `W * x + V^T h + V * s`.
+    def _vertical(self, layer, window, biases, conditioning):
+        """A layer's vertical pre-activation `W * x + V^T h + V * s`.
 
         `window` is the layer's input padded with `k // 2` zero rows above
         and `k // 2` zero columns on both sides (or the last `k // 2 + 1`
         rows of it, for one output row).
         """
-        pre = self.vertical_convs[l](window)
+        pre = self.vertical_convs[layer](window)
         if biases is not None:
-            pre = pre + ops.cast(biases[l][0], pre.dtype)
+            pre = pre + ops.cast(biases[layer][0], pre.dtype)
         if conditioning is not None:
-            pre = pre + self.conditioning_convs[l][0](conditioning)
+            pre = pre + self.conditioning_convs[layer][0](conditioning)
         return pre
 
-    def _horizontal(self, l, window, shifted, previous, biases, conditioning):
-        """Layer `l` of the horizontal stack (figure 2, right).
+    def _horizontal(
+        self, layer, window, shifted, previous, biases, conditioning
+    ):
+        """A layer of the horizontal stack (figure 2, right).
 
         Args:
             window: the layer's input padded with `k // 2` zero columns on
@@ -331,13 +335,13 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
             previous: the layer's input at the output positions (the
                 residual connection), unused at layer 0.
         """
-        pre = self.horizontal_convs[l](window) + self.links[l](shifted)
+        pre = self.horizontal_convs[layer](window) + self.links[layer](shifted)
         if biases is not None:
-            pre = pre + ops.cast(biases[l][1], pre.dtype)
+            pre = pre + ops.cast(biases[layer][1], pre.dtype)
         if conditioning is not None:
-            pre = pre + self.conditioning_convs[l][1](conditioning)
-        out = self.horizontal_outputs[l](self._gate(pre))
-        if l == 0:
+            pre = pre + self.conditioning_convs[layer][1](conditioning)
+        out = self.horizontal_outputs[layer](self._gate(pre))
+        if layer == 0:
             return out
         return previous + out
 
@@ -350,10 +354,10 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
         biases = self._label_biases(labels)
         vertical = images
         horizontal = images
-        for l, k in enumerate(self.kernels):
+        for layer, k in enumerate(self.kernels):
             p = k // 2
             pre = self._vertical(
-                l,
+                layer,
                 ops.pad(vertical, ((0, 0), (p, 0), (p, p), (0, 0))),
                 biases,
                 conditioning,
@@ -363,14 +367,14 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
             shifted = ops.pad(pre, ((0, 0), (1, 0), (0, 0), (0, 0)))
             shifted = shifted[:, :height]
             horizontal = self._horizontal(
-                l,
+                layer,
                 ops.pad(horizontal, ((0, 0), (0, 0), (p, 0), (0, 0))),
                 shifted,
                 horizontal,
                 biases,
                 conditioning,
             )
-            if l + 1 < len(self.kernels):
+            if layer + 1 < len(self.kernels):
                 vertical = self._gate(pre)
         return self._output(horizontal)
 
@@ -436,7 +440,7 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
           the vertical layer `l`'s input, padded `k // 2` columns on both
           sides (the image itself is read from the canvas for layer 0);
         - `vertical_row_{l}`: the vertical pre-activation of the row above
-          the current one, `(batch, 1, width, 2 filters)` (zeros on row 0,
+          the current one, `(batch, 1, width, 2F)` (zeros on row 0,
           as the shift gives);
         - `horizontal_row_{l}` (`l >= 1`): the horizontal layer `l`'s input
           on the current row, padded `k // 2` columns on the left.
@@ -446,16 +450,16 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
         dtype = self.dtype_policy.compute_dtype
         features = self.filters
         cache = {}
-        for l, k in enumerate(self.kernels):
+        for layer, k in enumerate(self.kernels):
             p = k // 2
-            cache[f"vertical_row_{l}"] = ops.zeros(
+            cache[f"vertical_row_{layer}"] = ops.zeros(
                 (batch_size, 1, width, 2 * features), dtype
             )
-            if l > 0:
-                cache[f"vertical_window_{l}"] = ops.zeros(
+            if layer > 0:
+                cache[f"vertical_window_{layer}"] = ops.zeros(
                     (batch_size, p + 1, width + 2 * p, features), dtype
                 )
-                cache[f"horizontal_row_{l}"] = ops.zeros(
+                cache[f"horizontal_row_{layer}"] = ops.zeros(
                     (batch_size, 1, width + p, features), dtype
                 )
         if conditioning is not None:
@@ -480,21 +484,20 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
         window = ops.slice(
             padded, (0, row, 0, 0), (batch, p + 1, width + 2 * p, channels)
         )
-        for l, k in enumerate(self.kernels):
+        pre = None
+        for layer, k in enumerate(self.kernels):
             p = k // 2
-            if l > 0:
-                # The window of layer l's input rows `row - p .. row`.
-                name = f"vertical_window_{l}"
+            if layer > 0:
+                # The window of this layer's input rows `row - p .. row`.
+                name = f"vertical_window_{layer}"
                 new_row = ops.pad(
                     ops.cast(self._gate(pre), cache[name].dtype),
                     ((0, 0), (0, 0), (p, p), (0, 0)),
                 )
-                window = ops.concatenate(
-                    [cache[name][:, 1:], new_row], axis=1
-                )
+                window = ops.concatenate([cache[name][:, 1:], new_row], axis=1)
                 cache[name] = window
-            pre = self._vertical(l, window, biases, conditioning)
-            name = f"vertical_row_{l}"
+            pre = self._vertical(layer, window, biases, conditioning)
+            name = f"vertical_row_{layer}"
             cache[name] = ops.cast(pre, cache[name].dtype)
         return cache
 
@@ -524,15 +527,15 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
                 (batch, 1, 1, self.conditioning_channels),
             )
         horizontal = None
-        for l, k in enumerate(self.kernels):
+        for layer, k in enumerate(self.kernels):
             p = k // 2
-            if l == 0:
+            if layer == 0:
                 padded = ops.pad(images, ((0, 0), (0, 0), (p, 0), (0, 0)))
                 window = ops.slice(
                     padded, (0, row, column, 0), (batch, 1, p + 1, channels)
                 )
             else:
-                name = f"horizontal_row_{l}"
+                name = f"horizontal_row_{layer}"
                 buffer = ops.slice_update(
                     cache[name],
                     (0, 0, column + p, 0),
@@ -543,12 +546,12 @@ class GatedPixelCNNNetwork(AutoregressiveNetwork):
                     buffer, (0, 0, column, 0), (batch, 1, p + 1, self.filters)
                 )
             shifted = ops.slice(
-                cache[f"vertical_row_{l}"],
+                cache[f"vertical_row_{layer}"],
                 (0, 0, column, 0),
                 (batch, 1, 1, 2 * self.filters),
             )
             horizontal = self._horizontal(
-                l, window, shifted, horizontal, biases, conditioning
+                layer, window, shifted, horizontal, biases, conditioning
             )
         params = self._output(horizontal)
         return params[:, 0, 0, :], cache

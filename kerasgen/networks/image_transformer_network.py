@@ -287,7 +287,9 @@ class ImageTransformerNetwork(AutoregressiveNetwork):
             vector, cache["key_values"], index + self._prefix_length
         )
         pixel = ops.slice(
-            images, (0, index // width, index % width, 0), (batch, 1, 1, channels)
+            images,
+            (0, index // width, index % width, 0),
+            (batch, 1, 1, channels),
         )
         params = self._head(hidden[:, 0], pixel[:, 0, 0])
         return params, {"key_values": key_values}

@@ -12,37 +12,52 @@ from kerasgen.utils import argument_validation as av
 _CELLS = ("row_lstm", "diagonal_bilstm")
 
 
-def _lstm_update(gates, previous_cell, groups):
+def _gate_order(hidden_dim, groups):
+    """Indices taking masked-convolution gates to the LSTM's gate layout.
+
+    A per-colour masked convolution's `4 h` outputs are `groups`
+    contiguous blocks (`(groups, 4, h / groups)`: each colour group's
+    `o, f, i, g`); the recurrence uses `(4, groups, h / groups)`: `o`, `f`,
+    `i`, `g` contiguous, each with its colour groups in order, so hidden
+    channel group `c` comes from gate group `c`. `None` for one group (the
+    layouts agree).
+    """
+    if groups == 1:
+        return None
+    size = hidden_dim // groups
+    return np.array(
+        [
+            (4 * group + gate) * size + unit
+            for gate in range(4)
+            for group in range(groups)
+            for unit in range(size)
+        ],
+        "int32",
+    )
+
+
+def _to_gate_layout(gates, order):
+    return gates if order is None else ops.take(gates, order, axis=-1)
+
+
+def _lstm_update(gates, previous_cell):
     """The LSTM core of van den Oord et al. 2016a, equation (3).
 
     `[o, f, i, g] = sigma(K^ss * h_prev + K^is * x)` (sigmoid for `o`,
     `f`, `i`, tanh for `g`), `c = f . c_prev + i . g`, `h = o . tanh(c)`.
-    The `4 h` gate channels are laid out `(groups, 4, h / groups)`, the
-    layout of a per-colour masked convolution's output (its output groups
-    are contiguous), so hidden channel group `c` comes from gate group `c`
-    and the hidden state keeps the colour groups contiguous.
 
     Args:
-        gates: `(..., 4 h)` pre-activations.
+        gates: `(..., 4 h)` pre-activations, laid out `o, f, i, g`.
         previous_cell: `(..., h)`.
-        groups: int. Colour groups of the channels.
 
     Returns:
         `(hidden, cell)`, both `(..., h)`.
     """
-    size = gates.shape[-1] // (4 * groups)
-
-    def gate(k):
-        parts = [
-            gates[..., (4 * g + k) * size : (4 * g + k + 1) * size]
-            for g in range(groups)
-        ]
-        return parts[0] if groups == 1 else ops.concatenate(parts, axis=-1)
-
-    output_gate = ops.sigmoid(gate(0))
-    forget_gate = ops.sigmoid(gate(1))
-    input_gate = ops.sigmoid(gate(2))
-    candidate = ops.tanh(gate(3))
+    hidden = gates.shape[-1] // 4
+    output_gate, forget_gate, input_gate = ops.split(
+        ops.sigmoid(gates[..., : 3 * hidden]), 3, axis=-1
+    )
+    candidate = ops.tanh(gates[..., 3 * hidden :])
     cell = forget_gate * previous_cell + input_gate * candidate
     return output_gate * ops.tanh(cell), cell
 
@@ -76,17 +91,17 @@ class _RowLSTMRecurrence(layers.Layer):
 
     Takes the input-to-state gates `K^is * x` of the whole map `(batch,
     height, width, 4 h)` (computed beforehand by a masked `1 x k`
-    convolution) and runs the rows top to bottom: row `i`'s gates add
-    `K^ss * h_{i-1}`, a one-dimensional convolution of width `k` (the
-    paper's "kernel size k x 1") over the previous row's hidden state,
-    "same"-padded. Returns the hidden map `(batch, height, width, h)`.
+    convolution, in the `o, f, i, g` layout) and runs the rows top to
+    bottom: row `i`'s gates add `K^ss * h_{i-1}`, a one-dimensional
+    convolution of width `k` (the paper's "kernel size k x 1") over the
+    previous row's hidden state, "same"-padded. Returns the hidden map
+    `(batch, height, width, h)`.
     """
 
-    def __init__(self, hidden_dim, kernel_size, groups, **kwargs):
+    def __init__(self, hidden_dim, kernel_size, **kwargs):
         super().__init__(**kwargs)
         self.hidden_dim = hidden_dim
         self.kernel_size = kernel_size
-        self.groups = groups
 
     def build(self, input_shape):
         self.kernel = self.add_weight(
@@ -107,7 +122,7 @@ class _RowLSTMRecurrence(layers.Layer):
         def row_step(carry, row_gates):
             hidden, cell = carry  # (b, width, h): row i - 1
             pre = row_gates + ops.conv(hidden, kernel, padding="same")
-            hidden, cell = _lstm_update(pre, cell, self.groups)
+            hidden, cell = _lstm_update(pre, cell)
             # (The TF `scan` stacks outputs shaped like the carry.)
             return (hidden, cell), (hidden, cell)
 
@@ -116,11 +131,7 @@ class _RowLSTMRecurrence(layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            hidden_dim=self.hidden_dim,
-            kernel_size=self.kernel_size,
-            groups=self.groups,
-        )
+        config.update(hidden_dim=self.hidden_dim, kernel_size=self.kernel_size)
         return config
 
 
@@ -128,24 +139,27 @@ class _DiagonalBiLSTMRecurrence(layers.Layer):
     """The state-to-state part of a Diagonal BiLSTM layer (section 3.2).
 
     Takes the input-to-state gates of both directions, `(batch, height,
-    width, 8 h)` (`[left-to-right 4 h, right-to-left 4 h]`, from `1 x 1`
-    convolutions of the unskewed map: a `1 x 1` convolution commutes with
-    the skew). Each direction skews its gates, runs the columns of the
-    skewed map left to right, the state of a column adding `K^ss * h` of
-    the previous column, a `2 x 1` column convolution (rows `i - 1` and
-    `i`: the pixels above and to the left), and unskews. The right-to-left
-    direction runs on the horizontally flipped map and is flipped back;
-    its output is shifted down one row before the two are added, so pixel
-    `(i, j)` sees the right-to-left state of `(i - 1, j)` only and the
-    layer stays causal. Returns `(batch, height, width, h)`.
+    width, 8 h)` (`[left-to-right 4 h, right-to-left 4 h]`, `o, f, i, g`
+    layout, from `1 x 1` convolutions of the unskewed map: a `1 x 1`
+    convolution commutes with the skew). Each direction skews its gates,
+    runs the columns of the skewed map left to right, the state of a
+    column adding `K^ss * h` of the previous column, a `2 x 1` column
+    convolution (rows `i - 1` and `i`: the pixels above and to the left),
+    and unskews. The right-to-left direction runs on the horizontally
+    flipped map and is flipped back; its output is shifted down one row
+    before the two are added, so pixel `(i, j)` sees the right-to-left
+    state of `(i - 1, j)` only and the layer stays causal. Returns
+    `(batch, height, width, h)`. (Both directions run in one loop, stacked
+    on a leading axis.)
     """
 
-    def __init__(self, hidden_dim, groups, **kwargs):
+    def __init__(self, hidden_dim, **kwargs):
         super().__init__(**kwargs)
         self.hidden_dim = hidden_dim
-        self.groups = groups
 
     def build(self, input_shape):
+        # (tap, h, 4h): tap 0 reads row i - 1 of the previous column (the
+        # pixel above), tap 1 row i (the pixel to the left).
         shape = (2, self.hidden_dim, 4 * self.hidden_dim)
         self.left_kernel = self.add_weight(
             name="left_to_right_state_kernel",
@@ -162,50 +176,61 @@ class _DiagonalBiLSTMRecurrence(layers.Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.hidden_dim,)
 
-    def _direction(self, gates, kernel):
-        """One direction, left to right over `gates` `(b, h, w, 4 hid)`."""
+    def state_kernel(self, kernel, dtype):
+        """`(2 h, 4 h)`: the state-to-state kernel on `[above, left]`."""
+        hidden = self.hidden_dim
+        return ops.reshape(ops.cast(kernel, dtype), (2 * hidden, 4 * hidden))
+
+    def call(self, gates):
         height, width = gates.shape[1], gates.shape[2]
-        kernel = ops.cast(kernel, gates.dtype)
-        skewed = _skew(gates)  # (b, height, width + height - 1, 4h)
-        columns = ops.transpose(skewed, (2, 0, 1, 3))  # (cols, b, height, 4h)
+        hidden_dim = self.hidden_dim
+        size = 4 * hidden_dim
+        skewed_width = width + height - 1
+        # Both directions, the right-to-left one on the flipped map.
+        both = ops.stack(
+            [gates[..., :size], ops.flip(gates[..., size:], axis=2)]
+        )  # (2, b, height, width, 4h)
+        skewed = _skew(ops.reshape(both, (-1, height, width, size)))
+        columns = ops.reshape(
+            ops.transpose(skewed, (2, 0, 1, 3)),
+            (skewed_width, 2, -1, height, size),
+        )  # (columns, direction, b, height, 4h)
+        kernel = ops.stack(
+            [
+                self.state_kernel(self.left_kernel, gates.dtype),
+                self.state_kernel(self.right_kernel, gates.dtype),
+            ]
+        )  # (direction, 2h, 4h)
         # Positions of the skewed map outside the image keep zero states:
         # the state left of column 0 is zero, as in the cached pass.
-        offsets = np.arange(width + height - 1)[:, None] - np.arange(height)
+        offsets = np.arange(skewed_width)[:, None] - np.arange(height)
         valid = ((offsets >= 0) & (offsets < width)).astype("float32")
-        valid = ops.cast(valid[:, None, :, None], gates.dtype)
-        zeros = ops.zeros_like(columns[0][..., : self.hidden_dim])
+        valid = ops.cast(valid[:, None, None, :, None], gates.dtype)
+        zeros = ops.zeros_like(columns[0][..., :hidden_dim])
 
         def column_step(carry, inputs):
-            hidden, cell = carry  # (b, height, h): the previous column
+            hidden, cell = carry  # (direction, b, height, h): last column
             column_gates, column_valid = inputs
             # The 2 x 1 column convolution: row i sees rows i - 1 and i of
             # the previous column (the pixels above and left of it).
-            above = ops.pad(hidden[:, :-1], ((0, 0), (1, 0), (0, 0)))
-            pre = (
-                column_gates
-                + ops.matmul(above, kernel[0])
-                + ops.matmul(hidden, kernel[1])
+            above = ops.pad(
+                hidden[:, :, :-1], ((0, 0), (0, 0), (1, 0), (0, 0))
             )
-            hidden, cell = _lstm_update(pre, cell, self.groups)
+            pre = column_gates + ops.einsum(
+                "dbik,dkf->dbif", ops.concatenate([above, hidden], -1), kernel
+            )
+            hidden, cell = _lstm_update(pre, cell)
             hidden = hidden * column_valid
             cell = cell * column_valid
             return (hidden, cell), (hidden, cell)
 
         _, (hidden, _) = ops.scan(
             column_step, (zeros, zeros), (columns, valid)
-        )
-        hidden = ops.transpose(hidden, (1, 2, 0, 3))  # (b, height, cols, h)
-        return _unskew(hidden, width)
-
-    def call(self, gates):
-        size = 4 * self.hidden_dim
-        left = self._direction(gates[..., :size], self.left_kernel)
-        right = ops.flip(
-            self._direction(
-                ops.flip(gates[..., size:], axis=2), self.right_kernel
-            ),
-            axis=2,
-        )
+        )  # (columns, direction, b, height, h)
+        hidden = ops.reshape(hidden, (skewed_width, -1, height, hidden_dim))
+        hidden = _unskew(ops.transpose(hidden, (1, 2, 0, 3)), width)
+        hidden = ops.reshape(hidden, (2, -1, height, width, hidden_dim))
+        left, right = hidden[0], ops.flip(hidden[1], axis=2)
         # Shift the right-to-left map down one row (section 3.2).
         right = ops.pad(right[:, :-1], ((0, 0), (1, 0), (0, 0), (0, 0)))
         return left + right
@@ -223,7 +248,7 @@ class _DiagonalBiLSTMRecurrence(layers.Layer):
             `(batch, width, h)`: the state at column `j` from the row above
             at `j` and the state at `j + 1` (the flipped map's left).
         """
-        kernel = ops.cast(self.right_kernel, row_gates.dtype)
+        kernel = self.state_kernel(self.right_kernel, row_gates.dtype)
         inputs = (
             ops.transpose(row_gates, (1, 0, 2)),
             ops.transpose(hidden_above, (1, 0, 2)),
@@ -233,12 +258,10 @@ class _DiagonalBiLSTMRecurrence(layers.Layer):
         def column_step(carry, column_inputs):
             hidden_right, cell_right = carry
             gates, above = column_inputs
-            pre = (
-                gates
-                + ops.matmul(above, kernel[0])
-                + ops.matmul(hidden_right, kernel[1])
+            pre = gates + ops.matmul(
+                ops.concatenate([above, hidden_right], -1), kernel
             )
-            hidden, cell = _lstm_update(pre, cell_right, self.groups)
+            hidden, cell = _lstm_update(pre, cell_right)
             return (hidden, cell), (hidden, cell)
 
         _, (hidden, _) = ops.scan(
@@ -248,7 +271,7 @@ class _DiagonalBiLSTMRecurrence(layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(hidden_dim=self.hidden_dim, groups=self.groups)
+        config.update(hidden_dim=self.hidden_dim)
         return config
 
 
@@ -409,7 +432,6 @@ class PixelRNNNetwork(AutoregressiveNetwork):
                 recurrence = _RowLSTMRecurrence(
                     hidden_dim,
                     kernel_size,
-                    channel_groups,
                     name=f"{prefix}_row_lstm",
                     dtype=dtype,
                 )
@@ -433,7 +455,6 @@ class PixelRNNNetwork(AutoregressiveNetwork):
                     )
                 recurrence = _DiagonalBiLSTMRecurrence(
                     hidden_dim,
-                    channel_groups,
                     name=f"{prefix}_diagonal_bilstm",
                     dtype=dtype,
                 )
@@ -456,6 +477,7 @@ class PixelRNNNetwork(AutoregressiveNetwork):
         # === Functional model ===
         self.cell = cell
         self.hidden_dim = hidden_dim
+        self.gate_order = _gate_order(hidden_dim, channel_groups)
         inputs, images, labels = self.symbolic_inputs(image_shape, num_classes)
         outputs = self._forward(images, labels)
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
@@ -491,7 +513,9 @@ class PixelRNNNetwork(AutoregressiveNetwork):
         ):
             gates = []
             for direction, state_input in enumerate(state_inputs[:2]):
-                direction_gates = state_input(x)  # (b, height, width, 4h)
+                direction_gates = _to_gate_layout(
+                    state_input(x), self.gate_order
+                )  # (b, height, width, 4h)
                 if biases is not None:
                     bias = biases[:, index, direction][:, None, None, :]
                     direction_gates = direction_gates + ops.cast(
@@ -594,7 +618,7 @@ class PixelRNNNetwork(AutoregressiveNetwork):
         patch = _read(
             inputs, (0, 0, column, 0), (batch, 1, size, x.shape[-1]), x.dtype
         )
-        gates = state_input.call_at(patch)  # (b, 4h)
+        gates = _to_gate_layout(state_input.call_at(patch), self.gate_order)
         if biases is not None:
             gates = gates + biases[:, 0]
         # State-to-state: width-k convolution of the previous row's states.
@@ -612,7 +636,7 @@ class PixelRNNNetwork(AutoregressiveNetwork):
             cell_rows, (0, previous, column, 0), (batch, 1, 1, hidden_dim),
             gates.dtype,
         )[:, 0, 0]
-        hidden, cell = _lstm_update(gates, cell_above, self.channel_groups)
+        hidden, cell = _lstm_update(gates, cell_above)
         cache[f"{prefix}_hidden"] = _write(
             hidden_rows, (0, current, column + pad, 0), hidden[:, None, None]
         )
@@ -630,8 +654,11 @@ class PixelRNNNetwork(AutoregressiveNetwork):
         hidden_dim = self.hidden_dim
         _, width, channels = self.image_shape
         current, previous = row % 2, (row + 1) % 2
-        left_gates = left_input(x)[:, 0, 0]  # (b, 4h), 1 x 1 mask B
-        right_gates = right_input(x)[:, 0, 0]
+        # (b, 4h): the 1 x 1 mask-B input-to-state convolutions.
+        left_gates = _to_gate_layout(left_input(x)[:, 0, 0], self.gate_order)
+        right_gates = _to_gate_layout(
+            right_input(x)[:, 0, 0], self.gate_order
+        )
         if biases is not None:
             left_gates = left_gates + biases[:, 0]
             right_gates = right_gates + biases[:, 1]
@@ -677,13 +704,11 @@ class PixelRNNNetwork(AutoregressiveNetwork):
         above = _read(hidden_rows, (0, previous, column + 1, 0), unit, dtype)
         left = _read(hidden_rows, (0, current, column, 0), unit, dtype)
         cell_left = _read(cells, (0, 0, column, 0), unit, dtype)[:, 0, 0]
-        kernel = ops.cast(recurrence.left_kernel, dtype)
-        gates = (
-            left_gates
-            + ops.matmul(above[:, 0, 0], kernel[0])
-            + ops.matmul(left[:, 0, 0], kernel[1])
+        kernel = recurrence.state_kernel(recurrence.left_kernel, dtype)
+        gates = left_gates + ops.matmul(
+            ops.concatenate([above[:, 0, 0], left[:, 0, 0]], -1), kernel
         )
-        hidden, cell = _lstm_update(gates, cell_left, self.channel_groups)
+        hidden, cell = _lstm_update(gates, cell_left)
         cache[f"{prefix}_left_hidden"] = _write(
             hidden_rows, (0, current, column + 1, 0), hidden[:, None, None]
         )

@@ -32,8 +32,10 @@ class GatedPixelCNN(AutoregressiveModel):
             `(images, labels)`, `generate(labels)`. Defaults to `None`.
         likelihood: `"categorical"` (default) or `"logistic_mixture"`.
         filters, num_layers, kernel_size, first_kernel_size,
-        output_filters: the `GatedPixelCNNNetwork` arguments (defaults 64,
-            12, 5, 7, 128).
+        output_filters: the `GatedPixelCNNNetwork` arguments (defaults 16,
+            8, 5, 7, 64: sized for about 20 minutes of training on
+            28x28 images on 2 CPU cores; the receptive field then reaches
+            17 rows up and 17 columns either side).
         network: a `GatedPixelCNNNetwork` (or any `AutoregressiveNetwork`)
             instead of the arguments above.
         seed: int or `None`.

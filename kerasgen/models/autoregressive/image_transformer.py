@@ -5,9 +5,7 @@ import keras
 from kerasgen.models.autoregressive.autoregressive_model import (
     AutoregressiveModel,
 )
-from kerasgen.networks.image_transformer_network import (
-    ImageTransformerNetwork,
-)
+from kerasgen.networks.image_transformer_network import ImageTransformerNetwork
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
