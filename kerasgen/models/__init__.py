@@ -9,3 +9,4 @@ from kerasgen.models.autoregressive.autoregressive_model import (
     AutoregressiveModel,
 )
 from kerasgen.models.autoregressive.pixel_cnn import PixelCNN
+from kerasgen.models.autoregressive.gated_pixel_cnn import GatedPixelCNN

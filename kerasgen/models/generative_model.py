@@ -82,6 +82,13 @@ class GenerativeModel(keras.Model):
         return images
 
     def _check_xy(self, x, name="x", allow_empty=True):
+        if isinstance(x, dict) and "images" in x:
+            return dict(
+                x,
+                images=self._check_images(
+                    x["images"], f"{name}['images']", allow_empty
+                ),
+            )
         if isinstance(x, tuple) and len(x) in (1, 2):
             return (self._check_images(x[0], name, allow_empty),) + tuple(x[1:])
         return self._check_images(x, name, allow_empty)

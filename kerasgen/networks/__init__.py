@@ -11,3 +11,4 @@ from kerasgen.networks.residual_decoder import ResidualDecoder
 from kerasgen.networks.residual_encoder import ResidualEncoder
 from kerasgen.networks.autoregressive_network import AutoregressiveNetwork
 from kerasgen.networks.pixel_cnn_network import PixelCNNNetwork
+from kerasgen.networks.gated_pixel_cnn_network import GatedPixelCNNNetwork

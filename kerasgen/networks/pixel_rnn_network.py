@@ -1,5 +1,7 @@
 """The PixelRNN network: Row LSTM or Diagonal BiLSTM layers."""
 
+import collections
+
 import keras
 import numpy as np
 from keras import layers
@@ -10,6 +12,9 @@ from kerasgen.networks.autoregressive_network import AutoregressiveNetwork
 from kerasgen.utils import argument_validation as av
 
 _CELLS = ("row_lstm", "diagonal_bilstm")
+
+# Where the cached sampler is: the canvas, the pixel, the batch size.
+_Pixel = collections.namedtuple("_Pixel", ["images", "row", "column", "batch"])
 
 
 def _gate_order(hidden_dim, groups):
@@ -213,9 +218,7 @@ class _DiagonalBiLSTMRecurrence(layers.Layer):
             column_gates, column_valid = inputs
             # The 2 x 1 column convolution: row i sees rows i - 1 and i of
             # the previous column (the pixels above and left of it).
-            above = ops.pad(
-                hidden[:, :, :-1], ((0, 0), (0, 0), (1, 0), (0, 0))
-            )
+            above = ops.pad(hidden[:, :, :-1], ((0, 0), (0, 0), (1, 0), (0, 0)))
             pre = column_gates + ops.einsum(
                 "dbik,dkf->dbif", ops.concatenate([above, hidden], -1), kernel
             )
@@ -500,9 +503,10 @@ class PixelRNNNetwork(AutoregressiveNetwork):
         if self.label_embedding is None:
             return None
         directions = 2 if self.cell == "diagonal_bilstm" else 1
+        layers_ = max(len(self.lstm_layers), 1)
         return ops.reshape(
             self.label_embedding(labels),
-            (-1, max(len(self.lstm_layers), 1), directions, 4 * self.hidden_dim),
+            (-1, layers_, directions, 4 * self.hidden_dim),
         )
 
     def _forward(self, images, labels):
@@ -576,38 +580,34 @@ class PixelRNNNetwork(AutoregressiveNetwork):
         # The mask-A convolution at the pixel, from the canvas.
         size = self.first_kernel_size
         half = size // 2
-        padded = ops.pad(
-            images, ((0, 0), (half, half), (half, half), (0, 0))
-        )
+        padded = ops.pad(images, ((0, 0), (half, half), (half, half), (0, 0)))
         patch = ops.slice(
             padded, (0, row, column, 0), (batch, size, size, channels)
         )
         x = self.first.call_at(patch)[:, None, None, :]  # (b, 1, 1, 2h)
 
+        pixel = _Pixel(images, row, column, batch)
+        layer_step = (
+            self._row_lstm_step
+            if self.cell == "row_lstm"
+            else self._diagonal_bilstm_step
+        )
         biases = self._gate_biases(labels)
         for layer_index, block in enumerate(self.lstm_layers):
             layer_biases = None
             if biases is not None:
                 layer_biases = ops.cast(biases[:, layer_index], dtype)
-            step = (
-                self._row_lstm_step
-                if self.cell == "row_lstm"
-                else self._diagonal_bilstm_step
-            )
-            hidden = step(
-                f"layer{layer_index}", block, cache, x, layer_biases,
-                row, column, batch, images,
-            )  # (b, h)
-            x = x + block[2](hidden[:, None, None, :])
+            prefix = f"layer{layer_index}"
+            hidden = layer_step(prefix, block, cache, x, layer_biases, pixel)
+            x = x + block[2](hidden[:, None, None, :])  # (b, 1, 1, 2h)
         x = self.head[0](ops.relu(x))
         params = self.head[1](ops.relu(x))
         return params[:, 0, 0, :], cache
 
-    def _row_lstm_step(
-        self, prefix, block, cache, x, biases, row, column, batch, images
-    ):
-        """The Row LSTM state at `(row, column)`; updates `cache`."""
+    def _row_lstm_step(self, prefix, block, cache, x, biases, pixel):
+        """The Row LSTM state `(b, h)` at the pixel; updates `cache`."""
         (state_input,), recurrence, _ = block
+        _, row, column, batch = pixel
         hidden_dim = self.hidden_dim
         size = self.kernel_size
         pad = size // 2
@@ -633,7 +633,9 @@ class PixelRNNNetwork(AutoregressiveNetwork):
         kernel = ops.cast(recurrence.kernel, gates.dtype)
         gates = gates + ops.einsum("bkh,khf->bf", above, kernel)
         cell_above = _read(
-            cell_rows, (0, previous, column, 0), (batch, 1, 1, hidden_dim),
+            cell_rows,
+            (0, previous, column, 0),
+            (batch, 1, 1, hidden_dim),
             gates.dtype,
         )[:, 0, 0]
         hidden, cell = _lstm_update(gates, cell_above)
@@ -645,20 +647,17 @@ class PixelRNNNetwork(AutoregressiveNetwork):
         )
         return hidden
 
-    def _diagonal_bilstm_step(
-        self, prefix, block, cache, x, biases, row, column, batch, images
-    ):
-        """Left-to-right state + right-to-left of the row above."""
+    def _diagonal_bilstm_step(self, prefix, block, cache, x, biases, pixel):
+        """Left-to-right state + right-to-left of the row above, `(b, h)`."""
         state_inputs, recurrence, _ = block
+        images, row, column, batch = pixel
         left_input, right_input = state_inputs[:2]
         hidden_dim = self.hidden_dim
         _, width, channels = self.image_shape
         current, previous = row % 2, (row + 1) % 2
         # (b, 4h): the 1 x 1 mask-B input-to-state convolutions.
         left_gates = _to_gate_layout(left_input(x)[:, 0, 0], self.gate_order)
-        right_gates = _to_gate_layout(
-            right_input(x)[:, 0, 0], self.gate_order
-        )
+        right_gates = _to_gate_layout(right_input(x)[:, 0, 0], self.gate_order)
         if biases is not None:
             left_gates = left_gates + biases[:, 0]
             right_gates = right_gates + biases[:, 1]

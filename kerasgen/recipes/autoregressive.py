@@ -105,3 +105,20 @@ class PixelCNNRecipe(AutoregressiveRecipe):
     tiny_arguments = (
         "--filters", "4", "--num-blocks", "1", "--output-filters", "4",
     )
+
+
+@register_recipe
+class GatedPixelCNNRecipe(AutoregressiveRecipe):
+    """Class-conditional Gated PixelCNN (van den Oord et al. 2016b)."""
+
+    name = "gated_pixelcnn"
+    summary = (
+        "Gated PixelCNN: gated vertical/horizontal stacks, no blind spot, "
+        "class-conditional (2016)"
+    )
+    model_class_name = "GatedPixelCNN"
+    with_labels = True
+    tiny_arguments = (
+        "--filters", "4", "--num-layers", "1", "--kernel-size", "3",
+        "--first-kernel-size", "3", "--output-filters", "4",
+    )

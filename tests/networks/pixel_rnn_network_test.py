@@ -46,7 +46,8 @@ def _row_lstm_field(height, width, first_kernel_size, kernel_size, layers):
             for di in range(-half, 1):
                 for dj in range(-half, half + 1):
                     a, b = i + di, j + dj
-                    if (di < 0 or dj < 0) and 0 <= a < height and 0 <= b < width:
+                    inside = 0 <= a < height and 0 <= b < width
+                    if (di < 0 or dj < 0) and inside:
                         seen[i, j, a * width + b] = True
     pad = kernel_size // 2
     for _ in range(layers):
@@ -100,8 +101,13 @@ class PixelRNNNetworkTest(TestCase):
         self, size, channels, groups, num_classes, first_kernel_size, layers
     ):
         network = _network(
-            "diagonal_bilstm", channels, groups, num_classes, size=size,
-            first_kernel_size=first_kernel_size, num_layers=layers,
+            "diagonal_bilstm",
+            channels,
+            groups,
+            num_classes,
+            size=size,
+            first_kernel_size=first_kernel_size,
+            num_layers=layers,
         )
         self.run_causality_test(
             network, sequential_channels=groups > 1, no_blind_spot=True
@@ -119,8 +125,13 @@ class PixelRNNNetworkTest(TestCase):
         # 7x7 first layer, pixel (i, 0) misses (i - 1, 4), so
         # `no_blind_spot` does not hold; the exact field is tested below.
         network = _network(
-            "row_lstm", channels, groups, num_classes, size=size,
-            first_kernel_size=first_kernel_size, num_layers=layers,
+            "row_lstm",
+            channels,
+            groups,
+            num_classes,
+            size=size,
+            first_kernel_size=first_kernel_size,
+            num_layers=layers,
         )
         self.run_causality_test(
             network, sequential_channels=groups > 1, no_blind_spot=False
@@ -193,15 +204,17 @@ class PixelRNNNetworkTest(TestCase):
 
     def test_config_round_trip(self):
         network = PixelRNNNetwork(
-            (4, 4, 1), output_dim=4, cell="row_lstm", hidden_dim=2,
-            num_layers=1, output_filters=4,
+            (4, 4, 1),
+            output_dim=4,
+            cell="row_lstm",
+            hidden_dim=2,
+            num_layers=1,
+            output_filters=4,
         )
         restored = PixelRNNNetwork.from_config(network.get_config())
         self.assertEqual(restored.cell, "row_lstm")
         self.assertEqual(restored.get_config(), network.get_config())
-        self.assertEqual(
-            len(restored.weights), len(network.weights)
-        )
+        self.assertEqual(len(restored.weights), len(network.weights))
 
     def test_bad_arguments(self):
         with self.assertRaisesRegex(ValueError, "cell must be one of"):

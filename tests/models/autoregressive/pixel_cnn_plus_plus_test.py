@@ -1,7 +1,6 @@
 """PixelCNN++: the model contract, cached sampling and its likelihood."""
 
 import numpy as np
-from absl.testing import parameterized
 
 from kerasgen.models.autoregressive.pixel_cnn_plus_plus import PixelCNNPlusPlus
 from kerasgen.testing import TestCase
@@ -31,11 +30,10 @@ class PixelCNNPlusPlusTest(TestCase):
         # No dropout: the test compares one device with two replicas.
         self.run_distribution_test(tiny, _images())
 
-    @parameterized.named_parameters(
-        ("grayscale", (5, 5, 1)), ("rgb", (4, 4, 3))
-    )
-    def test_cached_sampling_equals_recompute(self, shape):
-        model = tiny(image_shape=shape, num_resolutions=2)
+    def test_cached_sampling_equals_recompute(self):
+        # RGB: the mixture's channels drawn jointly from one pass per pixel
+        # (grayscale: test_class_conditional).
+        model = tiny(image_shape=(4, 4, 3))
         self.assertEqual(model.likelihood, "logistic_mixture")
         cached = model.generate(num_samples=3, seed=1, return_log_prob=True)
         uncached = model.generate(
@@ -53,8 +51,9 @@ class PixelCNNPlusPlusTest(TestCase):
     def test_class_conditional(self):
         model = tiny(num_classes=3)
         model.compile()
-        labels = np.array([0, 1, 2, 0, 1, 2, 0, 1], "int32")
-        model.fit(_images(), labels, epochs=1, batch_size=4, verbose=0)
+        labels = np.array([0, 1, 2, 0], "int32")
+        logs = model.fit(_images(4), labels, batch_size=4, verbose=0).history
+        self.assertTrue(np.isfinite(logs["loss"][0]))
         inputs = np.array([0, 2, 2])
         out = model.generate(inputs, seed=0, return_log_prob=True)
         self.assertEqual(out["images"].shape, (3, 5, 5, 1))
