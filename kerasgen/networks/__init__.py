@@ -12,3 +12,4 @@ from kerasgen.networks.residual_encoder import ResidualEncoder
 from kerasgen.networks.autoregressive_network import AutoregressiveNetwork
 from kerasgen.networks.pixel_cnn_network import PixelCNNNetwork
 from kerasgen.networks.gated_pixel_cnn_network import GatedPixelCNNNetwork
+from kerasgen.networks.pixel_rnn_network import PixelRNNNetwork

@@ -302,9 +302,11 @@ class PixelRNNNetwork(AutoregressiveNetwork):
       convolution (mask B) of the current row; state-to-state a
       convolution of width `k` over the previous row's hidden state; rows
       processed top to bottom. Its receptive field is a triangle (figure
-      4): pixel `(i, j)` sees the previous rows only up to a spread of
-      `k // 2` columns per row above, and its own row only through the
-      masked convolutions.
+      4): the state-to-state convolution widens it by `k // 2` columns on
+      each side per row above, and pixel `(i, j)` sees its own row only
+      through the masked convolutions (`first_kernel_size // 2 +
+      num_layers * (k // 2)` columns to its left); pixels far right on the
+      rows just above, and far left on its own row, stay unseen.
     - `cell="diagonal_bilstm"` (section 3.2): the input map is skewed (row
       `i` shifted right by `i`); input-to-state a `1 x 1` convolution
       (mask B), state-to-state a `2 x 1` convolution of the previous
@@ -343,7 +345,7 @@ class PixelRNNNetwork(AutoregressiveNetwork):
             `"diagonal_bilstm"`.
         hidden_dim: int. `h`, the LSTM state size (a multiple of
             `channel_groups`); the residual stream has `2 h` features.
-            Defaults to 32.
+            Defaults to 16 (the paper's MNIST model).
         num_layers: int. LSTM layers. Defaults to 2.
         kernel_size: int. `k`, odd, of the Row LSTM's input-to-state and
             state-to-state convolutions (unused by the Diagonal BiLSTM).
@@ -371,7 +373,7 @@ class PixelRNNNetwork(AutoregressiveNetwork):
         image_shape,
         output_dim,
         cell="diagonal_bilstm",
-        hidden_dim=32,
+        hidden_dim=16,
         num_layers=2,
         kernel_size=3,
         first_kernel_size=7,

@@ -122,3 +122,18 @@ class GatedPixelCNNRecipe(AutoregressiveRecipe):
         "--filters", "4", "--num-layers", "1", "--kernel-size", "3",
         "--first-kernel-size", "3", "--output-filters", "4",
     )
+
+
+@register_recipe
+class PixelRNNRecipe(AutoregressiveRecipe):
+    """PixelRNN (van den Oord et al. 2016a): Diagonal BiLSTM or Row LSTM."""
+
+    name = "pixelrnn"
+    summary = (
+        "PixelRNN: Diagonal BiLSTM or Row LSTM layers (--cell), "
+        "256-way softmax (2016)"
+    )
+    model_class_name = "PixelRNN"
+    tiny_arguments = (
+        "--hidden-dim", "2", "--num-layers", "1", "--output-filters", "4",
+    )

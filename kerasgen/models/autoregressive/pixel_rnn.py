@@ -28,7 +28,7 @@ class PixelRNN(AutoregressiveModel):
         likelihood: `"categorical"` (default) or `"logistic_mixture"`.
         cell: `"row_lstm"` or `"diagonal_bilstm"` (default).
         hidden_dim, num_layers, kernel_size, first_kernel_size,
-        output_filters: the `PixelRNNNetwork` arguments (defaults 32, 2,
+        output_filters: the `PixelRNNNetwork` arguments (defaults 16, 2,
             3, 7, 64).
         network: a `PixelRNNNetwork` (or any `AutoregressiveNetwork`)
             instead of the arguments above.
