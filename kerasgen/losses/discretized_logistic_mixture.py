@@ -26,9 +26,17 @@ class DiscretizedLogisticMixture(AutoregressiveLikelihood):
     `3 K` (logits, means, log-scales); RGB `10 K` (logits, then 3 means, 3
     log-scales and 3 coefficients per component), with `K = num_mixtures`.
 
-    Sampling at `temperature` `T` divides the mixture logits by `T` and
-    multiplies the scales by `T`; the log-probabilities returned with the
-    samples are those of the model (`T = 1`).
+    Sampling draws a component, then each channel as a clipped logistic
+    sample rounded to its 8-bit level (openai's
+    `sample_from_discretized_mix_logistic`, uniforms in `[1e-5, 1 - 1e-5]`),
+    the rounded R (and G) entering the next channel's mean: samples follow
+    the probabilities `log_prob` gives (but for the tails beyond the
+    uniform's bounds, about 1e-5 either side), where openai feeds the
+    unrounded value to the next channel. The parameter layout differs from
+    openai's (there `[means, log-scales, coeffs]` per channel), the maths
+    does not. At `temperature` `T` the mixture logits are divided by `T`
+    and the scales multiplied by `T`; the log-probabilities returned with
+    the samples are those of the model (`T = 1`).
 
     Args:
         num_mixtures: int. Mixture components `K`. Defaults to 10 (the
@@ -58,7 +66,7 @@ class DiscretizedLogisticMixture(AutoregressiveLikelihood):
         return self.num_mixtures * (3 if channels == 1 else 10)
 
     def _split(self, params, channels):
-        """Mixture logits `(..., K)`; means, log-scales, coeffs `(..., C, K)`."""
+        """Logits `(..., K)`; means, log-scales, coefficients `(..., C, K)`."""
         params = ops.cast(params, "float32")
         k = self.num_mixtures
         shape = tuple(ops.shape(params)[:-1])

@@ -11,3 +11,4 @@ from kerasgen.models.autoregressive.autoregressive_model import (
 from kerasgen.models.autoregressive.pixel_cnn import PixelCNN
 from kerasgen.models.autoregressive.gated_pixel_cnn import GatedPixelCNN
 from kerasgen.models.autoregressive.pixel_rnn import PixelRNN
+from kerasgen.models.autoregressive.pixel_cnn_plus_plus import PixelCNNPlusPlus

@@ -13,3 +13,4 @@ from kerasgen.networks.autoregressive_network import AutoregressiveNetwork
 from kerasgen.networks.pixel_cnn_network import PixelCNNNetwork
 from kerasgen.networks.gated_pixel_cnn_network import GatedPixelCNNNetwork
 from kerasgen.networks.pixel_rnn_network import PixelRNNNetwork
+from kerasgen.networks.pixel_cnn_plus_plus_network import PixelCNNPlusPlusNetwork

@@ -1,6 +1,7 @@
 """A decoder-only transformer with a key/value cache and local attention."""
 
 import keras
+import numpy as np
 from keras import ops
 from keras_hub.layers import CachedMultiHeadAttention
 from keras_hub.layers import PositionEmbedding
@@ -101,6 +102,7 @@ class _AttentionMask(keras.layers.Layer):
     def __init__(self, pattern, **kwargs):
         super().__init__(**kwargs)
         self.pattern = dict(pattern)
+        self.built = True  # No weights.
 
     def call(self, x, start_index=0, key_length=None):
         query_length = ops.shape(x)[1]
@@ -117,22 +119,105 @@ class _AttentionMask(keras.layers.Layer):
         return keras.KerasTensor((1, x.shape[1], length), dtype="bool")
 
 
-class _RotaryCachedMultiHeadAttention(CachedMultiHeadAttention):
-    """keras-hub's cached attention with rotary query/key (Su et al. 2021).
+def local_blocks(sequence_length, **pattern):
+    """Query blocks of a local pattern and the keys each one needs.
 
-    Queries and keys are rotated at their absolute positions (`start` =
-    the cache update index) before the keys enter the cache, as keras-hub's
-    Llama attention does; `CachedMultiHeadAttention` itself has no rotary
-    hook. Only the updated-cache mode is supported (`cache_update_index`
-    set whenever `cache` is).
+    The exact `attention_mask` of a local pattern, cut into query blocks
+    (Parmar et al. 2018, section 3.2: `query_block` positions in 1D,
+    `block_shape` rectangles of the image in 2D, the prefix in chunks of
+    the block size), each with the union of the keys its queries may see.
+    Attention computed block by block over these keys is the masked
+    attention over the whole sequence, at a cost of `lq * lk` per block
+    instead of `sequence_length` per query.
+
+    Args:
+        sequence_length: int.
+        **pattern: `attention` (`"local_1d"` or `"local_2d"`) and the
+            sizes of `attention_mask`.
+
+    Returns:
+        dict of NumPy arrays: `query_index (blocks, lq)` and `key_index
+        (blocks, lk)` (positions; padding slots repeat position 0),
+        `mask (blocks, lq, lk)` (the attention mask at those pairs; False
+        at padded keys, True on padded query rows, whose outputs are
+        dropped) and `output_index (sequence_length,)` (where each
+        position's output is in the flattened `(blocks * lq)` outputs).
+    """
+    positions = np.arange(sequence_length)
+    mask = ops.convert_to_numpy(attention_mask(positions, positions, **pattern))
+    prefix_length = pattern.get("prefix_length", 0)
+    if pattern["attention"] == "local_1d":
+        size = pattern["query_block"]
+        relative = np.arange(sequence_length - prefix_length)
+        block_of = relative // size
+    else:
+        rows, columns = pattern["block_shape"]
+        width = pattern["image_width"]
+        size = rows * columns
+        row, column = np.divmod(
+            np.arange(sequence_length - prefix_length), width
+        )
+        blocks_per_row = -(-width // columns)
+        block_of = (row // rows) * blocks_per_row + column // columns
+    blocks = [
+        np.arange(start, min(start + size, prefix_length))
+        for start in range(0, prefix_length, size)
+    ]
+    blocks += [
+        prefix_length + np.flatnonzero(block_of == b)
+        for b in np.unique(block_of)
+    ]
+    keys = [np.flatnonzero(mask[queries].any(axis=0)) for queries in blocks]
+    num_blocks = len(blocks)
+    lq = max(len(queries) for queries in blocks)
+    lk = max(len(k) for k in keys)
+    query_index = np.zeros((num_blocks, lq), "int32")
+    key_index = np.zeros((num_blocks, lk), "int32")
+    pair_mask = np.zeros((num_blocks, lq, lk), bool)
+    output_index = np.zeros((sequence_length,), "int32")
+    for n, (queries, k) in enumerate(zip(blocks, keys)):
+        query_index[n, : len(queries)] = queries
+        key_index[n, : len(k)] = k
+        pair_mask[n, : len(queries), : len(k)] = mask[np.ix_(queries, k)]
+        pair_mask[n, len(queries) :] = True
+        output_index[queries] = n * lq + np.arange(len(queries))
+    return {
+        "query_index": query_index,
+        "key_index": key_index,
+        "mask": pair_mask,
+        "output_index": output_index,
+    }
+
+
+class _CausalSelfAttention(CachedMultiHeadAttention):
+    """keras-hub's cached attention, with rotary and blocked local paths.
+
+    - Rotary (Su et al. 2021): queries and keys are rotated at their
+      absolute positions (`start` = the cache update index) before the
+      keys enter the cache, as keras-hub's Llama attention does;
+      `CachedMultiHeadAttention` itself has no rotary hook.
+    - Local patterns: without a cache (the full pass) the attention runs
+      block by block on the keys each query block may see (`blocks`, from
+      `local_blocks`), the inputs padded to the tables' length (later
+      positions, which no earlier query sees); with a cache (one step)
+      the given mask row applies to the whole cache, as in the full mask.
+
+    Only the updated-cache mode is used (`cache_update_index` set whenever
+    `cache` is).
     """
 
-    def __init__(self, max_wavelength=10000, **kwargs):
+    def __init__(self, rotary=False, blocks=None, **kwargs):
         super().__init__(**kwargs)
-        self.max_wavelength = max_wavelength
-        self.rotary = RotaryEmbedding(
-            max_wavelength=max_wavelength, dtype=self.dtype_policy
-        )
+        self.rotary = rotary
+        self.blocks = blocks
+        self.rotary_embedding = None
+        if rotary:
+            self.rotary_embedding = RotaryEmbedding(dtype=self.dtype_policy)
+
+    def _rotate(self, x, start):
+        if self.rotary_embedding is None:
+            return x
+        return self.rotary_embedding(x, start_index=start)
 
     def call(
         self,
@@ -144,39 +229,76 @@ class _RotaryCachedMultiHeadAttention(CachedMultiHeadAttention):
         training=None,
     ):
         start = 0 if cache_update_index is None else cache_update_index
-        query = self.rotary(self._query_dense(query), start_index=start)
-        key = self.rotary(self._key_dense(value), start_index=start)
+        query = self._rotate(self._query_dense(query), start)
+        key = self._rotate(self._key_dense(value), start)
         value = self._value_dense(value)
         if cache is not None:
+            # keras-hub's layout (batch, 2, S, heads, head_dim), or a
+            # (keys, values) pair, which saves a copy per step.
+            paired = isinstance(cache, (tuple, list))
+            key_cache, value_cache = (
+                cache if paired else (cache[:, 0, ...], cache[:, 1, ...])
+            )
             index = (0, cache_update_index, 0, 0)
-            key = ops.slice_update(cache[:, 0, ...], index, key)
-            value = ops.slice_update(cache[:, 1, ...], index, value)
-            cache = ops.stack((key, value), axis=1)
-        output, _ = self._compute_attention(
-            query=query,
-            key=key,
-            value=value,
-            attention_mask=attention_mask,
-            training=training,
-        )
+            key = ops.slice_update(key_cache, index, key)
+            value = ops.slice_update(value_cache, index, value)
+            cache = (key, value) if paired else ops.stack((key, value), axis=1)
+        if cache is None and self.blocks is not None:
+            output = self._blocked_attention(query, key, value, training)
+        else:
+            output, _ = self._compute_attention(
+                query=query,
+                key=key,
+                value=value,
+                attention_mask=attention_mask,
+                training=training,
+            )
         output = self._output_dense(output)
         if cache is not None:
             return output, cache
         return output
 
-    def get_config(self):
-        config = super().get_config()
-        config["max_wavelength"] = self.max_wavelength
-        return config
+    def _blocked_attention(self, query, key, value, training):
+        # query, key, value: (batch, T, heads, head_dim), T <= the tables'.
+        length = ops.shape(query)[1]
+        total = self.blocks["output_index"].shape[0]
+        padding = ((0, 0), (0, total - length), (0, 0), (0, 0))
+        query, key, value = (ops.pad(x, padding) for x in (query, key, value))
+        num_blocks, lq = self.blocks["query_index"].shape
+        lk = self.blocks["key_index"].shape[1]
+
+        def gather(x, table, size):
+            x = ops.take(x, ops.reshape(table, (-1,)), axis=1)
+            return ops.reshape(
+                x, (-1, num_blocks, size) + tuple(x.shape[2:])
+            )  # (batch, blocks, size, heads, head_dim)
+
+        query = gather(query, self.blocks["query_index"], lq)
+        key = gather(key, self.blocks["key_index"], lk)
+        value = gather(value, self.blocks["key_index"], lk)
+        query = query * ops.cast(self._inverse_sqrt_key_dim, query.dtype)
+        scores = ops.einsum("bnqhd,bnkhd->bnhqk", query, key)
+        mask = self.blocks["mask"][:, None]  # (blocks, 1, lq, lk)
+        negative = -3e4 if scores.dtype == "float16" else -1e9
+        scores = ops.where(mask, scores, ops.cast(negative, scores.dtype))
+        weights = ops.softmax(scores, axis=-1)
+        weights = self._dropout_layer(weights, training=training)
+        output = ops.einsum("bnhqk,bnkhd->bnqhd", weights, value)
+        output = ops.reshape(
+            output, (-1, num_blocks * lq) + tuple(output.shape[3:])
+        )
+        output = ops.take(output, self.blocks["output_index"], axis=1)
+        return output[:, :length]
 
 
 class _DecoderBlock(keras.layers.Layer):
     """A pre-norm decoder layer (GPT-2): `x + attn(LN(x))`, `x + mlp(LN(x))`.
 
     keras-hub's `TransformerDecoder(normalize_first=True)` is the same
-    block, but it has no rotary hook; this one takes the attention mask
-    from the caller (the local patterns) and keras-hub's
-    `CachedMultiHeadAttention` (or its rotary subclass above).
+    block, but it has no rotary hook and computes local patterns only as
+    full masks; this one takes the attention mask from the caller and
+    runs keras-hub's `CachedMultiHeadAttention` through the subclass
+    above (rotary, blocked local attention).
     """
 
     def __init__(
@@ -185,6 +307,7 @@ class _DecoderBlock(keras.layers.Layer):
         intermediate_dim,
         dropout=0.0,
         rotary=False,
+        blocks=None,
         layer_norm_epsilon=1e-5,
         **kwargs,
     ):
@@ -193,17 +316,15 @@ class _DecoderBlock(keras.layers.Layer):
         self.intermediate_dim = intermediate_dim
         self.dropout = dropout
         self.rotary = rotary
+        self.blocks = blocks
         self.layer_norm_epsilon = layer_norm_epsilon
 
     def build(self, input_shape):
         hidden_dim = input_shape[-1]
         dtype = self.dtype_policy
-        attention_class = (
-            _RotaryCachedMultiHeadAttention
-            if self.rotary
-            else CachedMultiHeadAttention
-        )
-        self.attention = attention_class(
+        self.attention = _CausalSelfAttention(
+            rotary=self.rotary,
+            blocks=self.blocks,
             num_heads=self.num_heads,
             key_dim=hidden_dim // self.num_heads,
             dropout=self.dropout,
@@ -475,25 +596,30 @@ class CausalTransformer(Network):
         self.embeddings_dropout = keras.layers.Dropout(
             dropout, dtype=dtype, name="embeddings_dropout"
         )
+        pattern = {
+            "attention": attention,
+            "prefix_length": prefix_length,
+            "query_block": query_block,
+            "memory": memory,
+            "block_shape": block_shape,
+            "memory_shape": memory_shape,
+            "image_width": image_width or 1,
+        }
         self.mask_layer = _AttentionMask(
-            {
-                "attention": attention,
-                "prefix_length": prefix_length,
-                "query_block": query_block,
-                "memory": memory,
-                "block_shape": block_shape,
-                "memory_shape": memory_shape,
-                "image_width": image_width or 1,
-            },
-            dtype=dtype,
-            name="attention_mask",
+            pattern, dtype=dtype, name="attention_mask"
         )
+        # The full pass of a local pattern runs block by block.
+        blocks = None
+        if attention != "full":
+            blocks = local_blocks(sequence_length, **pattern)
+        self._blocked = blocks is not None
         self.transformer_layers = [
             _DecoderBlock(
                 num_heads,
                 intermediate_dim,
                 dropout=dropout,
                 rotary=position_embedding == "rotary",
+                blocks=blocks,
                 layer_norm_epsilon=layer_norm_epsilon,
                 dtype=dtype,
                 name=f"transformer_layer_{i}",
@@ -546,8 +672,16 @@ class CausalTransformer(Network):
         if self.position_embedding_layer is not None:
             x = x + self.position_embedding_layer(x, start_index=start)
         x = self.embeddings_dropout(x, training=training)
-        key_length = None if cache is None else ops.shape(cache)[3]
-        mask = self.mask_layer(x, start_index=start, key_length=key_length)
+        per_layer = isinstance(cache, (tuple, list))
+        if cache is not None:
+            # One step: the pattern's mask rows over the whole cache.
+            mask = self.mask_layer(
+                x, start_index=start, key_length=self.sequence_length
+            )
+        elif self._blocked:
+            mask = None  # The full pass of a local pattern: by blocks.
+        else:
+            mask = self.mask_layer(x)
         caches = []
         for i, layer in enumerate(self.transformer_layers):
             if cache is None:
@@ -556,7 +690,7 @@ class CausalTransformer(Network):
                 x, layer_cache = layer(
                     x,
                     mask,
-                    cache=cache[:, i, ...],
+                    cache=cache[i] if per_layer else cache[:, i, ...],
                     cache_update_index=cache_update_index,
                     training=training,
                 )
@@ -564,6 +698,8 @@ class CausalTransformer(Network):
         x = self.layer_norm(x)
         if cache is None:
             return x
+        if per_layer:
+            return x, caches
         return x, ops.stack(caches, axis=1)
 
     def call_embeddings(
@@ -576,7 +712,7 @@ class CausalTransformer(Network):
                 `cache_update_index, ..., cache_update_index + T - 1`
                 (position embeddings are added here).
             cache: `None` (positions `0..T-1`, no cache) or a cache from
-                `init_cache`.
+                `init_cache` (stacked or per layer; returned the same way).
             cache_update_index: int or scalar int tensor, the position of
                 the first vector (with `cache`).
             training: bool or `None`.
@@ -592,21 +728,36 @@ class CausalTransformer(Network):
             )
         return self._stack(embeddings, cache, cache_update_index, training)
 
-    def init_cache(self, batch_size):
+    def init_cache(self, batch_size, stacked=True):
         """An empty key/value cache for `batch_size` sequences.
+
+        Args:
+            batch_size: int or scalar tensor.
+            stacked: bool. keras-hub's single tensor (what its samplers
+                thread), or a list of one `(keys, values)` pair per layer,
+                each `(batch_size, sequence_length, num_heads, head_dim)`:
+                a step then updates each in place of slicing and
+                re-stacking the whole cache. Defaults to `True`.
 
         Returns:
             zeros `(batch_size, num_layers, 2, sequence_length, num_heads,
-            hidden_dim // num_heads)` of the compute dtype.
+            hidden_dim // num_heads)` of the compute dtype, or the list.
         """
         shape = (
             batch_size,
-            self.num_layers,
-            2,
             self.sequence_length,
             self.num_heads,
             self.hidden_dim // self.num_heads,
         )
+        if not stacked:
+            return [
+                (
+                    ops.zeros(shape, dtype=self.compute_dtype),
+                    ops.zeros(shape, dtype=self.compute_dtype),
+                )
+                for _ in range(self.num_layers)
+            ]
+        shape = shape[:1] + (self.num_layers, 2) + shape[1:]
         return ops.zeros(shape, dtype=self.compute_dtype)
 
     def call_with_cache(self, token_ids, cache, cache_update_index):

@@ -50,13 +50,15 @@ class ImageTransformerNetwork(AutoregressiveNetwork):
             `channel_groups`).
         num_layers: int. Transformer layers. Defaults to 4.
         num_heads: int. Attention heads. Defaults to 4.
-        hidden_dim: int. Width of the transformer. Defaults to 128.
-        intermediate_dim: int. Width of its MLP. Defaults to 256.
+        hidden_dim: int. Width of the transformer. Defaults to 64.
+        intermediate_dim: int. Width of its MLP. Defaults to 128.
         dropout: float. Defaults to 0.
         position_embedding: `"learned"` or `"rotary"`. Defaults to
             `"learned"`.
         attention: `"full"`, `"local_1d"` or `"local_2d"` (see
-            `CausalTransformer`). Defaults to `"full"`.
+            `CausalTransformer`; the local patterns train block by block,
+            about twice as fast as `"full"` at 28 x 28 on a CPU). Defaults
+            to `"local_2d"`.
         query_block: int. `"local_1d"` query block length. Defaults to 56.
         memory: int. `"local_1d"` memory before the block. Defaults to
             112.
@@ -84,11 +86,11 @@ class ImageTransformerNetwork(AutoregressiveNetwork):
         output_dim,
         num_layers=4,
         num_heads=4,
-        hidden_dim=128,
-        intermediate_dim=256,
+        hidden_dim=64,
+        intermediate_dim=128,
         dropout=0.0,
         position_embedding="learned",
-        attention="full",
+        attention="local_2d",
         query_block=56,
         memory=112,
         block_shape=(4, 7),
@@ -152,7 +154,6 @@ class ImageTransformerNetwork(AutoregressiveNetwork):
 
         # === Functional model ===
         self._shape = image_shape
-        self._groups = channel_groups
         self._prefix_length = prefix_length
         inputs, images, labels = self.symbolic_inputs(image_shape, num_classes)
         outputs = self._full(images, labels)
@@ -161,13 +162,14 @@ class ImageTransformerNetwork(AutoregressiveNetwork):
         # === Config ===
         self.image_shape = image_shape
         self.output_dim = output_dim
-        self.num_layers = num_layers
-        self.num_heads = num_heads
-        self.hidden_dim = hidden_dim
-        self.intermediate_dim = intermediate_dim
-        self.dropout = dropout
-        self.position_embedding = position_embedding
-        self.attention = attention
+        # The transformer's checked values.
+        self.num_layers = self.transformer.num_layers
+        self.num_heads = self.transformer.num_heads
+        self.hidden_dim = self.transformer.hidden_dim
+        self.intermediate_dim = self.transformer.intermediate_dim
+        self.dropout = self.transformer.dropout
+        self.position_embedding = self.transformer.position_embedding
+        self.attention = self.transformer.attention
         self.query_block = self.transformer.query_block
         self.memory = self.transformer.memory
         self.block_shape = self.transformer.block_shape
@@ -260,7 +262,7 @@ class ImageTransformerNetwork(AutoregressiveNetwork):
 
     # --- The cached pass (one position per step).
     def init_cache(self, batch_size, labels=None):
-        cache = self.transformer.init_cache(batch_size)
+        cache = self.transformer.init_cache(batch_size, stacked=False)
         if self.num_classes is not None:
             _, cache = self.transformer.call_embeddings(
                 self._class_vector(labels), cache, 0

@@ -105,7 +105,7 @@ class _RowPass:
     level `l - 1` reads the two rows `2 p - 1, 2 p` of its input (`prev` and
     the current row, or `prev2` and `prev`); a transposed convolution makes
     the two rows of level `l` that a row of level `l + 1` covers and keeps
-    the one asked for. `start_row` moves `last` into `prev` when a level
+    the one asked for. `_start_row` moves `last` into `prev` when a level
     starts a new row.
 
     Args:
@@ -139,7 +139,9 @@ class _RowPass:
     def first_u(self, layer):
         padded = self._padded_image()
         batch, _, width, channels = ops.shape(padded)
-        rows = ops.slice(padded, (0, self.row, 0, 0), (batch, 2, width, channels))
+        rows = ops.slice(
+            padded, (0, self.row, 0, 0), (batch, 2, width, channels)
+        )
         above = ops.cast(self.row > 0, rows.dtype)
         return layer(rows) * above  # image rows row - 2, row - 1
 
@@ -210,6 +212,10 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
     right_shift(conv_2x1(x))`, `x` the image plus a channel of ones, and
     have no blind spot.
 
+    The defaults are sized for 28x28 grayscale on a CPU (about 0.57 M
+    parameters with 10 mixtures); the paper's CIFAR-10 model is
+    `filters=160, num_resnet_blocks=5, num_resolutions=3, dropout=0.5`.
+
     Both run through `num_resolutions` levels (section 2.3): at each,
     `num_resnet_blocks` gated ResNet blocks (`gated_resnet`: `concat_elu`,
     convolution, `+ nin(concat_elu(a))` for an auxiliary input `a`,
@@ -236,28 +242,39 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
     smaller, as openai's `init_scale=0.1`); the nonlinearity is always
     `concat_elu`.
 
-    Fast sampling (`step`): the parameters of pixel `(i, j)` depend on rows
-    `<= i` only, every layer's row `r` on rows `r - 1` and `r` of its input
-    (rows `2 p - 1, 2 p` of the finer level for a downsampling, row
-    `r // 2` of the coarser level for an upsampling). At the first pixel of
-    row `i`, `step` computes row `i // 2**l` of every `u` layer at every
-    level `l` (which sees only rows `< i`, complete by then), from the
-    cached previous rows of each layer's input; at every pixel it
-    recomputes row `i // 2**l` of every `ul` layer on the current canvas
-    from the cached rows above, and returns column `j` of the output. Rows
-    left of the pixel are final, those at or right of it are not used by
-    it. Per pixel that is about `1 / height` of the `ul` stream (the
-    coarser levels' rows recomputed at each of their `2**l` finer rows),
-    plus `1 / height` of the `u` stream once per row, instead of the whole
-    network; `step` returns exactly the full network's parameters.
+    Fast sampling (`step`), row-wise caching: the parameters of pixel
+    `(i, j)` depend on rows `<= i` only, and every layer's row `r` on rows
+    `r - 1` and `r` of its input (rows `2 p - 1, 2 p` of the finer level for
+    a downsampling to row `p`, row `r // 2` of the coarser level for an
+    upsampling). The cache holds, for every layer input at every level, its
+    previous row (two for a downsampling) and its latest one.
+
+    - At the first pixel of row `i` only, `step` computes row `i // 2**l` of
+      every `u` layer at every level `l` (`u` sees rows `< i`, all sampled by
+      then) from the cached rows above.
+    - At every pixel it recomputes row `i // 2**l` of every `ul` layer at
+      every level on the current canvas, from the cached rows above, and
+      returns column `j` of the output row. The row's columns `< j` see
+      sampled pixels only, so they are exact; columns `>= j` see the zeros
+      of unsampled pixels, and pixel `(i, j)` never reads them. At the last
+      pixel of a row every column is exact: that row becomes the cached
+      `prev` when its level moves on.
+
+    Per pixel that is about `1 / height` of the `ul` stream (a coarser
+    level's row is recomputed at each of its `2**l` finer rows), plus, once
+    per row, `1 / height` of the `u` stream, instead of the whole network;
+    `step` returns the full network's parameters (same images for the same
+    seed). Measured at 28x28 (the defaults, 5 mixtures, 16 samples, two
+    shared CPU cores): 10.5 s with the cache against 258 s recomputing the
+    network at every pixel.
 
     Args:
         image_shape: tuple `(height, width, channels)`.
         output_dim: int. Parameters per pixel.
         filters: int. Channels of both streams (the paper: 160). Defaults
-            to 64.
-        num_resnet_blocks: int. Gated blocks per level of the downward
-            pass (the paper: 5). Defaults to 2.
+            to 32.
+        num_resnet_blocks: int. Gated blocks per level of the downsampling
+            pass (openai's "up pass"; the paper: 5). Defaults to 1.
         num_resolutions: int. Levels, each half the size of the one above
             (the paper: 3). Defaults to 3.
         dropout: float in `[0, 1)`. Dropout inside every block, at training
@@ -282,8 +299,8 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
         self,
         image_shape,
         output_dim,
-        filters=64,
-        num_resnet_blocks=2,
+        filters=32,
+        num_resnet_blocks=1,
         num_resolutions=3,
         dropout=0.0,
         num_classes=None,
@@ -359,36 +376,50 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
         self.first_ul_above = conv((1, 3), "ul_first_above")
         self.first_ul_left = conv((2, 1), "ul_first_left")
         self.u_blocks = [
-            [block(down, f"u_down{l}_{k}", False) for k in range(num_resnet_blocks)]
-            for l in levels
+            [
+                block(down, f"u_down{level}_{k}", False)
+                for k in range(num_resnet_blocks)
+            ]
+            for level in levels
         ]
         self.ul_blocks = [
             [
-                block(down_right, f"ul_down{l}_{k}", True)
+                block(down_right, f"ul_down{level}_{k}", True)
                 for k in range(num_resnet_blocks)
             ]
-            for l in levels
+            for level in levels
         ]
         self.u_downsample = [
-            conv(down, f"u_downsample{l}", strides=2) for l in levels[1:]
+            conv(down, f"u_downsample{level}", strides=2)
+            for level in levels[1:]
         ]
         self.ul_downsample = [
-            conv(down_right, f"ul_downsample{l}", strides=2) for l in levels[1:]
+            conv(down_right, f"ul_downsample{level}", strides=2)
+            for level in levels[1:]
         ]
         up_counts = [
-            num_resnet_blocks + (l < num_resolutions - 1) for l in levels
+            num_resnet_blocks + (level < num_resolutions - 1)
+            for level in levels
         ]
         self.u_up_blocks = [
-            [block(down, f"u_up{l}_{k}", True) for k in range(up_counts[l])]
-            for l in levels
+            [
+                block(down, f"u_up{level}_{k}", True)
+                for k in range(up_counts[level])
+            ]
+            for level in levels
         ]
         self.ul_up_blocks = [
-            [block(down_right, f"ul_up{l}_{k}", True) for k in range(up_counts[l])]
-            for l in levels
+            [
+                block(down_right, f"ul_up{level}_{k}", True)
+                for k in range(up_counts[level])
+            ]
+            for level in levels
         ]
-        self.u_upsample = [deconv(down, f"u_upsample{l}") for l in levels[:-1]]
+        self.u_upsample = [
+            deconv(down, f"u_upsample{level}") for level in levels[:-1]
+        ]
         self.ul_upsample = [
-            deconv(down_right, f"ul_upsample{l}") for l in levels[:-1]
+            deconv(down_right, f"ul_upsample{level}") for level in levels[:-1]
         ]
         self.output_layer = layers.Dense(output_dim, name="params", dtype=dtype)
         self._num_blocks = num_resolutions * num_resnet_blocks + sum(up_counts)
@@ -461,7 +492,9 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
                 u = context.down(self.u_downsample[level - 1], u, level)
                 stack.append(u)
             for block in self.u_blocks[level]:
-                u = self._gated(context, block, u, None, level, biases, next(index))
+                u = self._gated(
+                    context, block, u, None, level, biases, next(index)
+                )
                 stack.append(u)
                 feeds.append(u)
         u = stack.pop()
@@ -508,7 +541,9 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
         biases = self._biases(labels)
         feeds = self._u_stream(context, biases)
         self._ul_stream(context, biases, feeds)
-        cache = {key: ops.zeros_like(value) for key, value in context.cache.items()}
+        cache = {
+            key: ops.zeros_like(value) for key, value in context.cache.items()
+        }
         for k, feed in enumerate(feeds):
             cache[f"feed/{k}"] = ops.zeros_like(feed)
         return cache
@@ -522,7 +557,9 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
 
         def start_row():
             # Rows above are complete: the u stream's row, once per row.
-            context = _RowPass(_start_row(cache, row), images, row, self._shapes)
+            context = _RowPass(
+                _start_row(cache, row), images, row, self._shapes
+            )
             feeds = self._u_stream(context, biases)
             state = dict(context.cache)
             for k, feed in enumerate(feeds):

@@ -137,3 +137,19 @@ class PixelRNNRecipe(AutoregressiveRecipe):
     tiny_arguments = (
         "--hidden-dim", "2", "--num-layers", "1", "--output-filters", "4",
     )
+
+
+@register_recipe
+class PixelCNNPlusPlusRecipe(AutoregressiveRecipe):
+    """PixelCNN++ (Salimans et al. 2017)."""
+
+    name = "pixelcnnpp"
+    summary = (
+        "PixelCNN++: shifted gated streams, discretized logistic mixture "
+        "(2017)"
+    )
+    model_class_name = "PixelCNNPlusPlus"
+    tiny_arguments = (
+        "--filters", "4", "--num-resnet-blocks", "1",
+        "--num-resolutions", "2", "--num-mixtures", "2",
+    )

@@ -30,8 +30,8 @@ class ImageTransformer(AutoregressiveModel):
         num_layers, num_heads, hidden_dim, intermediate_dim, dropout,
         position_embedding, attention, query_block, memory, block_shape,
         memory_shape: the `ImageTransformerNetwork` arguments (defaults 4,
-            4, 128, 256, 0, `"learned"`, `"full"`, 56, 112, `(4, 7)`,
-            `(4, 7)`).
+            4, 64, 128, 0, `"learned"`, `"local_2d"`, 56, 112, `(4, 7)`,
+            `(4, 7)`: sized for 28 x 28 images).
         network: an `ImageTransformerNetwork` (or any
             `AutoregressiveNetwork`) instead of the arguments above.
         seed: int or `None`. Seed of the training noise (dropout).

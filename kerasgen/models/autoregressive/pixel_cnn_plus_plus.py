@@ -35,8 +35,9 @@ class PixelCNNPlusPlus(AutoregressiveModel):
         num_mixtures: int. Logistic components. Defaults to 10 (the paper's;
             5 is enough for 28x28 grayscale).
         filters, num_resnet_blocks, num_resolutions, dropout: the
-            `PixelCNNPlusPlusNetwork` arguments (defaults 64, 2, 3, 0.0; the
-            paper's CIFAR-10 model: 160, 5, 3, 0.5).
+            `PixelCNNPlusPlusNetwork` arguments (defaults 32, 1, 3, 0.0,
+            sized for 28x28 grayscale on a CPU; the paper's CIFAR-10 model:
+            160, 5, 3, 0.5).
         network: a `PixelCNNPlusPlusNetwork` (or any `AutoregressiveNetwork`
             with `channel_groups=1`) instead of the arguments above.
         seed: int or `None`.
