@@ -12,3 +12,4 @@ from kerasgen.models.autoregressive.pixel_cnn import PixelCNN
 from kerasgen.models.autoregressive.gated_pixel_cnn import GatedPixelCNN
 from kerasgen.models.autoregressive.pixel_rnn import PixelRNN
 from kerasgen.models.autoregressive.pixel_cnn_plus_plus import PixelCNNPlusPlus
+from kerasgen.models.autoregressive.image_transformer import ImageTransformer

@@ -14,3 +14,5 @@ from kerasgen.networks.pixel_cnn_network import PixelCNNNetwork
 from kerasgen.networks.gated_pixel_cnn_network import GatedPixelCNNNetwork
 from kerasgen.networks.pixel_rnn_network import PixelRNNNetwork
 from kerasgen.networks.pixel_cnn_plus_plus_network import PixelCNNPlusPlusNetwork
+from kerasgen.networks.causal_transformer import CausalTransformer
+from kerasgen.networks.image_transformer_network import ImageTransformerNetwork

@@ -242,7 +242,7 @@ class ImageTransformerNetwork(AutoregressiveNetwork):
 
     # --- The full pass.
     def _full(self, images, labels):
-        height, width, channels = self._shape
+        height, width = self._shape[:2]
         pixels = ops.reshape(
             self._pixel_embedding(images),
             (-1, height * width, self.transformer.hidden_dim),

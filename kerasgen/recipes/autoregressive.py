@@ -153,3 +153,19 @@ class PixelCNNPlusPlusRecipe(AutoregressiveRecipe):
         "--filters", "4", "--num-resnet-blocks", "1",
         "--num-resolutions", "2", "--num-mixtures", "2",
     )
+
+
+@register_recipe
+class ImageTransformerRecipe(AutoregressiveRecipe):
+    """Image Transformer (Parmar et al. 2018)."""
+
+    name = "image_transformer"
+    summary = (
+        "Image Transformer: local self-attention over pixels, KV-cached "
+        "sampling (2018)"
+    )
+    model_class_name = "ImageTransformer"
+    tiny_arguments = (
+        "--num-layers", "1", "--num-heads", "2",
+        "--hidden-dim", "8", "--intermediate-dim", "16",
+    )

@@ -85,6 +85,15 @@ class CausalTransformerTest(TestCase):
         self.assertEqual(json.loads(json.dumps(restored.get_config())), config)
         restored.set_weights(net.get_weights())
         self.assertAllClose(restored(ids), net(ids))
+        # A cache of (keys, values) pairs per layer steps as the stacked one.
+        stacked, pairs = net.init_cache(3), net.init_cache(3, stacked=False)
+        for t in range(3):
+            a, _, stacked = net.call_with_cache(ids[:, t : t + 1], stacked, t)
+            b, pairs = net.call_embeddings(
+                net.embed(ids[:, t : t + 1]), pairs, t
+            )
+            self.assertAllClose(net.logits(b), a)
+        self.assertAllClose(pairs[1][0], stacked[:, 1, 0])
         # Untied logits have their own matrix.
         untied = tiny(tie_weights=False)
         self.assertEqual(len(untied.weights), len(net.weights) + 1)
@@ -110,6 +119,13 @@ class CausalTransformerTest(TestCase):
             out[:, : t + 1], full[:, : t + 1], rtol=1e-5, atol=1e-6
         )
         self.assertFalse(np.array_equal(out[:, t + 1 :], full[:, t + 1 :]))
+        # A shorter sequence gives the first positions' logits.
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(net(ids[:, :7])),
+            full[:, :7],
+            rtol=1e-5,
+            atol=1e-6,
+        )
         # One cached step at a time == the full pass.
         cache = net.init_cache(2)
         steps = []
@@ -161,6 +177,31 @@ class CausalTransformerTest(TestCase):
             attention_mask(np.array([29]), positions, attention, **sizes)
         )
         np.testing.assert_array_equal(row[0], got[29])
+
+    @parameterized.named_parameters(
+        ("local_1d_prefix", "local_1d", dict(prefix_length=3)),
+        ("local_2d_prefix", "local_2d", dict(prefix_length=2)),
+    )
+    def test_blocked_attention_equals_the_mask(self, attention, sizes):
+        # The full pass of a local pattern runs block by block on the keys
+        # each query block needs; it equals the masked full attention
+        # (without a prefix, `test_causal_and_cached` compares it with the
+        # masked cached steps).
+        net = tiny(attention, "rotary", **sizes)
+        ids = np.random.default_rng(2).integers(0, 11, (2, 12))
+
+        def logits():
+            hidden = net.call_embeddings(net.embed(ids.astype("int32")))
+            return ops.convert_to_numpy(net.logits(hidden))
+
+        blocked = logits()
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(net(ids.astype("int32"))), blocked
+        )
+        net._blocked = False
+        for layer in net.transformer_layers:
+            layer.attention.blocks = None
+        np.testing.assert_allclose(blocked, logits(), rtol=1e-5, atol=1e-6)
 
     def test_local_masks_are_local(self):
         # Parmar et al. figure 2: a 2D query block sees the rectangle above.

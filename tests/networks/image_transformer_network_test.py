@@ -29,8 +29,9 @@ class ImageTransformerNetworkTest(TestCase):
         # Exact zeros to later pixels (and own channels >= c), non-zero to
         # every earlier one; the cached step equals the full pass.
         network = tiny(
-            (3, 3, channels) if channels == 3 else (5, 5, 1),
+            (3, 3, channels) if channels == 3 else (4, 4, 1),
             groups,
+            attention="full",
             num_classes=num_classes,
             position_embedding=position_embedding,
         )

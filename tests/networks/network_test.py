@@ -20,6 +20,8 @@ TINY_ARGUMENTS = {
     "output_dim": 4,
     "input_dim": 4,
     "output_channels": 2,
+    "vocabulary_size": 4,
+    "sequence_length": 4,
 }
 
 NETWORK_CLASSES = sorted(
@@ -28,7 +30,7 @@ NETWORK_CLASSES = sorted(
         for cls in vars(networks).values()
         if inspect.isclass(cls)
         and issubclass(cls, keras.Model)
-        and cls is not Network
+        and cls not in (Network, networks.AutoregressiveNetwork)
     ),
     key=lambda cls: cls.__name__,
 )
@@ -50,7 +52,8 @@ def _build(cls, **kwargs):
     arguments = {
         name: TINY_ARGUMENTS[name] for name in _required_arguments(cls)
     }
-    arguments.setdefault("image_shape", TINY_ARGUMENTS["image_shape"])
+    if "image_shape" in inspect.signature(cls.__init__).parameters:
+        arguments.setdefault("image_shape", TINY_ARGUMENTS["image_shape"])
     return cls(**arguments, **kwargs)
 
 
