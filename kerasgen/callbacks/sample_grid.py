@@ -25,7 +25,8 @@ class SampleGrid(keras.callbacks.Callback):
         filename: str. Format string with `{epoch}` (1-based). Defaults to
             `"samples_epoch_{epoch:03d}.png"`.
         inputs: conditioning passed to `generate` (labels, prompts) or
-            `None`. Defaults to `None`.
+            `None`: the model's `preview_images` (a class-conditional model
+            cycles through its classes). Defaults to `None`.
         scale: int. Upscaling of the grid. Defaults to 2.
         log_dir: str or `None`. Also write each grid as a TensorBoard image
             summary (tag `samples`, step = epoch) to this folder, e.g. the
@@ -66,13 +67,18 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs:
             return
-        images = self.model.generate(
-            self.inputs,
-            num_samples=None if self.inputs is not None else self.num_samples,
-            seed=self.seed,
-            verbose=0,
-            **self.generate_kwargs,
-        )
+        if self.inputs is None and not self.generate_kwargs:
+            # The model's own preview: a class-conditional model cycles
+            # through its classes.
+            images = self.model.preview_images(self.num_samples, self.seed)
+        else:
+            images = self.model.generate(
+                self.inputs,
+                num_samples=None if self.inputs is not None else self.num_samples,
+                seed=self.seed,
+                verbose=0,
+                **self.generate_kwargs,
+            )
         path = os.path.join(
             self.output_dir, self.filename.format(epoch=epoch + 1)
         )

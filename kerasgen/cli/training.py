@@ -131,7 +131,7 @@ def final_grids(args, recipe, model, grids):
             )
         )
     if recipe.sample_grid:
-        images = model.generate(num_samples=args.num_samples, seed=args.seed)
+        images = model.preview_images(args.num_samples, args.seed)
         written.append(
             kerasgen.utils.save_image_grid(
                 images, os.path.join(args.output_dir, "samples.png"), scale=2
