@@ -28,7 +28,9 @@ def main(name, num_images=8, known_rows=14):
         inputs["labels"] = y_test[:num_images].astype("int32")
     completions = [model.generate(inputs, seed=seed) for seed in range(3)]
     for completion in completions:
-        assert np.array_equal(completion[:, :known_rows], images[:, :known_rows])
+        assert np.array_equal(
+            completion[:, :known_rows], images[:, :known_rows]
+        )
     given = np.where(mask[..., None], images, 0).astype("uint8")
     rows = np.concatenate([given] + completions + [images])
     path = os.path.join(bundle_dir, "completions.png")

@@ -43,10 +43,14 @@ def keras_io_sample(model, num_samples, seed):
     for i in range(height):
         for j in range(width):
             for c in range(channels if likelihood.sequential_channels else 1):
-                inputs = canvas if labels is None else {
-                    "images": canvas, "labels": labels
-                }
-                params = model.predict(inputs, verbose=0, batch_size=num_samples)
+                inputs = (
+                    canvas
+                    if labels is None
+                    else {"images": canvas, "labels": labels}
+                )
+                params = model.predict(
+                    inputs, verbose=0, batch_size=num_samples
+                )
                 if likelihood.sequential_channels:
                     logits = params[:, i, j, c * 256 : (c + 1) * 256]
                     probs = np.exp(logits - logits.max(-1, keepdims=True))
@@ -55,9 +59,12 @@ def keras_io_sample(model, num_samples, seed):
                     canvas[:, i, j, c] = np.asarray(levels) / 127.5 - 1.0
                 else:
                     values, _ = likelihood.sample_pixel(
-                        params[:, i, j], channels,
+                        params[:, i, j],
+                        channels,
                         kerasgen.utils.seed_utils.TensorSeed(
-                            kerasgen.utils.seed_utils.make_seed(seed, i * width + j)
+                            kerasgen.utils.seed_utils.make_seed(
+                                seed, i * width + j
+                            )
                         ),
                         1.0,
                     )
@@ -102,8 +109,9 @@ def main():
             run(0)
     # Same seed: cached and uncached give identical images.
     identical = bool(
-        np.array_equal(variants["compiled_cache"](1),
-                       variants["compiled_no_cache"](1))
+        np.array_equal(
+            variants["compiled_cache"](1), variants["compiled_no_cache"](1)
+        )
     )
     seconds = {name: [] for name in variants}
     for round_index in range(args.rounds):

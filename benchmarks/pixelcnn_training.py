@@ -59,8 +59,11 @@ class ResidualBlock(layers.Layer):
         super().__init__(**kwargs)
         self.conv1 = layers.Conv2D(filters, 1, activation="relu")
         self.pixel_conv = PixelConvLayer(
-            mask_type="B", filters=filters // 2, kernel_size=3,
-            activation="relu", padding="same",
+            mask_type="B",
+            filters=filters // 2,
+            kernel_size=3,
+            activation="relu",
+            padding="same",
         )
         self.conv2 = layers.Conv2D(filters, 1, activation="relu")
 
@@ -72,20 +75,27 @@ class ResidualBlock(layers.Layer):
 def keras_io_pixelcnn():
     inputs = keras.Input((28, 28, 1))
     x = PixelConvLayer(
-        mask_type="A", filters=128, kernel_size=7, activation="relu",
+        mask_type="A",
+        filters=128,
+        kernel_size=7,
+        activation="relu",
         padding="same",
     )(inputs)
     for _ in range(5):
         x = ResidualBlock(128)(x)
     for _ in range(2):
         x = PixelConvLayer(
-            mask_type="B", filters=128, kernel_size=1, activation="relu",
+            mask_type="B",
+            filters=128,
+            kernel_size=1,
+            activation="relu",
             padding="valid",
         )(x)
     out = layers.Conv2D(1, 1, activation="sigmoid")(x)
     model = keras.Model(inputs, out)
-    model.compile(optimizer=keras.optimizers.Adam(5e-4),
-                  loss="binary_crossentropy")
+    model.compile(
+        optimizer=keras.optimizers.Adam(5e-4), loss="binary_crossentropy"
+    )
     return model
 
 
@@ -93,10 +103,18 @@ def main():
     args = parse_args(__doc__.splitlines()[0], "pixelcnn_training", 20)
     data, _ = fashion_mnist_batches(BATCH_SIZE)
     binary = (data > 0.0).astype("float32")
-    kerasgen_data = tf.data.Dataset.from_tensor_slices(data).batch(
-        BATCH_SIZE).repeat().prefetch(2)
-    keras_io_data = tf.data.Dataset.from_tensor_slices(
-        (binary, binary)).batch(BATCH_SIZE).repeat().prefetch(2)
+    kerasgen_data = (
+        tf.data.Dataset.from_tensor_slices(data)
+        .batch(BATCH_SIZE)
+        .repeat()
+        .prefetch(2)
+    )
+    keras_io_data = (
+        tf.data.Dataset.from_tensor_slices((binary, binary))
+        .batch(BATCH_SIZE)
+        .repeat()
+        .prefetch(2)
+    )
     keras.utils.set_random_seed(0)
     baseline = keras_io_pixelcnn()
     model = kerasgen.models.PixelCNN(
@@ -104,10 +122,22 @@ def main():
     )
     model.compile(optimizer=keras.optimizers.Adam(5e-4))
     variants = [
-        ({"name": "keras.io pixelcnn.py (binary, sigmoid)",
-          "num_params": int(baseline.count_params())}, baseline, keras_io_data),
-        ({"name": "kerasgen PixelCNN (8-bit, 256-way softmax)",
-          "num_params": int(model.count_params())}, model, kerasgen_data),
+        (
+            {
+                "name": "keras.io pixelcnn.py (binary, sigmoid)",
+                "num_params": int(baseline.count_params()),
+            },
+            baseline,
+            keras_io_data,
+        ),
+        (
+            {
+                "name": "kerasgen PixelCNN (8-bit, 256-way softmax)",
+                "num_params": int(model.count_params()),
+            },
+            model,
+            kerasgen_data,
+        ),
     ]
     for _, m, d in variants:  # trace
         m.fit(d, steps_per_epoch=3, epochs=1, verbose=0)
@@ -128,8 +158,14 @@ def main():
         run["ratio_vs_baseline"] = round(
             run["images_per_second"] / runs[0]["images_per_second"], 3
         )
-    write_result("pixelcnn_training", BATCH_SIZE, runs, args.output,
-                 steps=args.steps, rounds=args.rounds)
+    write_result(
+        "pixelcnn_training",
+        BATCH_SIZE,
+        runs,
+        args.output,
+        steps=args.steps,
+        rounds=args.rounds,
+    )
 
 
 if __name__ == "__main__":

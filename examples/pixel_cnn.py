@@ -70,9 +70,7 @@ colour (R before G before B): `causal_mask(..., groups=3)`. White taps are
 kept.
 """
 
-masks = [
-    causal_mask((7, 7), 1, 1, kind)[:, :, 0, 0] for kind in ("A", "B")
-]
+masks = [causal_mask((7, 7), 1, 1, kind)[:, :, 0, 0] for kind in ("A", "B")]
 kerasgen.utils.save_image_grid(
     (np.stack(masks)[..., None] * 255).astype("uint8"),
     os.path.join(OUTPUT_DIR, "masks.png"),
@@ -200,7 +198,8 @@ path = os.path.join(OUTPUT_DIR, "pixel_cnn.keras")
 model.save(path)
 reloaded = keras.saving.load_model(path)
 assert np.array_equal(
-    reloaded.generate(num_samples=4, seed=1), model.generate(num_samples=4, seed=1)
+    reloaded.generate(num_samples=4, seed=1),
+    model.generate(num_samples=4, seed=1),
 )
 pretrained = kerasgen.models.PixelCNN.from_preset("pixelcnn_fashion_mnist")
 kerasgen.utils.save_image_grid(

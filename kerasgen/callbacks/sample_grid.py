@@ -74,7 +74,9 @@ class SampleGrid(keras.callbacks.Callback):
         else:
             images = self.model.generate(
                 self.inputs,
-                num_samples=None if self.inputs is not None else self.num_samples,
+                num_samples=None
+                if self.inputs is not None
+                else self.num_samples,
                 seed=self.seed,
                 verbose=0,
                 **self.generate_kwargs,

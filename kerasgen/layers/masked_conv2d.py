@@ -102,9 +102,7 @@ class MaskedConv2D(keras.layers.Conv2D):
                 f"MaskedConv2D pads 'same' only; received padding={padding!r}"
             )
         av.check_choice("mask_type", mask_type, _MASK_TYPES)
-        channel_groups = av.check_positive_int(
-            "channel_groups", channel_groups
-        )
+        channel_groups = av.check_positive_int("channel_groups", channel_groups)
         filters = av.check_positive_int("filters", filters)
         if filters % channel_groups:
             raise ValueError(

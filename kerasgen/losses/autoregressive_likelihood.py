@@ -81,7 +81,9 @@ def levels_to_values(levels):
 
 def values_to_levels(values):
     """Floats in `[-1, 1]` on the 256-level grid to int32 levels."""
-    return ops.cast(ops.round((ops.cast(values, "float32") + 1.0) * 127.5), "int32")
+    return ops.cast(
+        ops.round((ops.cast(values, "float32") + 1.0) * 127.5), "int32"
+    )
 
 
 def to_bits_per_dim(nats, num_dims):

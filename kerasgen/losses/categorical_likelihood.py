@@ -39,9 +39,7 @@ class CategoricalLikelihood(AutoregressiveLikelihood):
     def _logits(self, params, channels):
         params = ops.cast(params, "float32")
         shape = ops.shape(params)
-        return ops.reshape(
-            params, tuple(shape[:-1]) + (channels, NUM_LEVELS)
-        )
+        return ops.reshape(params, tuple(shape[:-1]) + (channels, NUM_LEVELS))
 
     def log_prob(self, params, images):
         channels = images.shape[-1]

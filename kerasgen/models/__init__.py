@@ -1,3 +1,11 @@
+from kerasgen.models.autoregressive.autoregressive_model import (
+    AutoregressiveModel,
+)
+from kerasgen.models.autoregressive.gated_pixel_cnn import GatedPixelCNN
+from kerasgen.models.autoregressive.image_transformer import ImageTransformer
+from kerasgen.models.autoregressive.pixel_cnn import PixelCNN
+from kerasgen.models.autoregressive.pixel_cnn_plus_plus import PixelCNNPlusPlus
+from kerasgen.models.autoregressive.pixel_rnn import PixelRNN
 from kerasgen.models.dvae.discrete_vae import DiscreteVAE
 from kerasgen.models.gan.gan import GAN
 from kerasgen.models.generative_model import GenerativeModel
@@ -5,11 +13,3 @@ from kerasgen.models.image_tokenizer import ImageTokenizer
 from kerasgen.models.vae.vae import VAE
 from kerasgen.models.vqgan.vqgan import VQGAN
 from kerasgen.models.vqvae.vqvae import VQVAE
-from kerasgen.models.autoregressive.autoregressive_model import (
-    AutoregressiveModel,
-)
-from kerasgen.models.autoregressive.pixel_cnn import PixelCNN
-from kerasgen.models.autoregressive.gated_pixel_cnn import GatedPixelCNN
-from kerasgen.models.autoregressive.pixel_rnn import PixelRNN
-from kerasgen.models.autoregressive.pixel_cnn_plus_plus import PixelCNNPlusPlus
-from kerasgen.models.autoregressive.image_transformer import ImageTransformer

@@ -92,7 +92,9 @@ def _boolean(text):
         return True
     if text.lower() in ("false", "0", "no"):
         return False
-    raise argparse.ArgumentTypeError(f"expected true or false; received {text!r}")
+    raise argparse.ArgumentTypeError(
+        f"expected true or false; received {text!r}"
+    )
 
 
 @register_recipe
@@ -103,7 +105,12 @@ class PixelCNNRecipe(AutoregressiveRecipe):
     summary = "PixelCNN: masked convolutions, 256-way softmax (2016)"
     model_class_name = "PixelCNN"
     tiny_arguments = (
-        "--filters", "4", "--num-blocks", "1", "--output-filters", "4",
+        "--filters",
+        "4",
+        "--num-blocks",
+        "1",
+        "--output-filters",
+        "4",
     )
 
 
@@ -119,8 +126,16 @@ class GatedPixelCNNRecipe(AutoregressiveRecipe):
     model_class_name = "GatedPixelCNN"
     with_labels = True
     tiny_arguments = (
-        "--filters", "4", "--num-layers", "1", "--kernel-size", "3",
-        "--first-kernel-size", "3", "--output-filters", "4",
+        "--filters",
+        "4",
+        "--num-layers",
+        "1",
+        "--kernel-size",
+        "3",
+        "--first-kernel-size",
+        "3",
+        "--output-filters",
+        "4",
     )
 
 
@@ -135,7 +150,12 @@ class PixelRNNRecipe(AutoregressiveRecipe):
     )
     model_class_name = "PixelRNN"
     tiny_arguments = (
-        "--hidden-dim", "2", "--num-layers", "1", "--output-filters", "4",
+        "--hidden-dim",
+        "2",
+        "--num-layers",
+        "1",
+        "--output-filters",
+        "4",
     )
 
 
@@ -145,13 +165,18 @@ class PixelCNNPlusPlusRecipe(AutoregressiveRecipe):
 
     name = "pixelcnnpp"
     summary = (
-        "PixelCNN++: shifted gated streams, discretized logistic mixture "
-        "(2017)"
+        "PixelCNN++: shifted gated streams, discretized logistic mixture (2017)"
     )
     model_class_name = "PixelCNNPlusPlus"
     tiny_arguments = (
-        "--filters", "4", "--num-resnet-blocks", "1",
-        "--num-resolutions", "2", "--num-mixtures", "2",
+        "--filters",
+        "4",
+        "--num-resnet-blocks",
+        "1",
+        "--num-resolutions",
+        "2",
+        "--num-mixtures",
+        "2",
     )
 
 
@@ -166,6 +191,12 @@ class ImageTransformerRecipe(AutoregressiveRecipe):
     )
     model_class_name = "ImageTransformer"
     tiny_arguments = (
-        "--num-layers", "1", "--num-heads", "2",
-        "--hidden-dim", "8", "--intermediate-dim", "16",
+        "--num-layers",
+        "1",
+        "--num-heads",
+        "2",
+        "--hidden-dim",
+        "8",
+        "--intermediate-dim",
+        "16",
     )

@@ -90,9 +90,7 @@ class TensorSeed(keras.random.SeedGenerator):
         # word keeps the batch streams of `make_seed` apart, so (batch,
         # index) pairs never share noise. Indices up to 65,535.
         index = ops.cast(index, self._seed.dtype)
-        offset = ops.stack(
-            [ops.ones_like(index), (index + 1) * _FOLD_STRIDE]
-        )
+        offset = ops.stack([ops.ones_like(index), (index + 1) * _FOLD_STRIDE])
         return TensorSeed(ops.add(self._seed, offset))
 
     def get_config(self):

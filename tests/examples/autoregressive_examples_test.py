@@ -3,11 +3,15 @@ import os
 import pytest
 
 
-
 @pytest.mark.large
 def test_pixel_cnn_tutorial_smoke_run(tmp_path, run_example):
     out = run_example("pixel_cnn.py")
     assert "bits/dim" in out and "cache=True" in out
-    for name in ("masks.png", "generated.png", "completions.png",
-                 "pixel_cnn.keras", "pretrained.png"):
+    for name in (
+        "masks.png",
+        "generated.png",
+        "completions.png",
+        "pixel_cnn.keras",
+        "pretrained.png",
+    ):
         assert os.path.getsize(tmp_path / name) > 0, name

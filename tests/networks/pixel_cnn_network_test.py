@@ -33,8 +33,12 @@ class PixelCNNNetworkTest(TestCase):
         import tensorflow as tf
 
         network = PixelCNNNetwork(
-            (7, 7, 1), output_dim=2, filters=4, num_blocks=2,
-            first_kernel_size=3, output_filters=2,
+            (7, 7, 1),
+            output_dim=2,
+            filters=4,
+            num_blocks=2,
+            first_kernel_size=3,
+            output_filters=2,
         )
         images = tf.constant(np.random.uniform(-1, 1, (1, 7, 7, 1)), "float32")
         with tf.GradientTape() as tape:
@@ -48,5 +52,6 @@ class PixelCNNNetworkTest(TestCase):
         with self.assertRaisesRegex(ValueError, "channel_groups"):
             PixelCNNNetwork((5, 5, 3), output_dim=6, channel_groups=2)
         with self.assertRaisesRegex(ValueError, "filters"):
-            PixelCNNNetwork((5, 5, 3), output_dim=6, filters=8,
-                            channel_groups=3)
+            PixelCNNNetwork(
+                (5, 5, 3), output_dim=6, filters=8, channel_groups=3
+            )

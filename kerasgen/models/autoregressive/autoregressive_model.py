@@ -142,7 +142,10 @@ class AutoregressiveModel(GenerativeModel):
                 name="network",
                 **network_kwargs,
             )
-        for name, want in (("output_dim", output_dim), ("channel_groups", groups)):
+        for name, want in (
+            ("output_dim", output_dim),
+            ("channel_groups", groups),
+        ):
             got = getattr(network, name, None)
             if got != want:
                 raise ValueError(
@@ -304,7 +307,10 @@ class AutoregressiveModel(GenerativeModel):
                     "needs the labels as inputs"
                 )
             labels = av.check_labels(
-                "inputs", inputs, self.num_classes, len(images),
+                "inputs",
+                inputs,
+                self.num_classes,
+                len(images),
                 model=type(self).__name__,
             )
         batch_size = av.check_positive_int("batch_size", batch_size)
@@ -344,7 +350,9 @@ class AutoregressiveModel(GenerativeModel):
         if not isinstance(inputs, dict):
             return {
                 "labels": av.check_labels(
-                    "inputs", inputs, self.num_classes,
+                    "inputs",
+                    inputs,
+                    self.num_classes,
                     model=type(self).__name__,
                 )
             }
@@ -378,8 +386,11 @@ class AutoregressiveModel(GenerativeModel):
                     "completion needs inputs['labels']"
                 )
             result["labels"] = av.check_labels(
-                "inputs['labels']", inputs["labels"], self.num_classes,
-                len(images), model=type(self).__name__,
+                "inputs['labels']",
+                inputs["labels"],
+                self.num_classes,
+                len(images),
+                model=type(self).__name__,
             )
         return result
 
@@ -400,7 +411,9 @@ class AutoregressiveModel(GenerativeModel):
         """
         if "temperature" in kwargs:
             kwargs["temperature"] = av.check_float(
-                "temperature", kwargs["temperature"], minimum=0.0,
+                "temperature",
+                kwargs["temperature"],
+                minimum=0.0,
                 min_inclusive=False,
             )
         for name in ("cache", "return_log_prob"):
@@ -443,9 +456,10 @@ class AutoregressiveModel(GenerativeModel):
             values = ops.reshape(values, (num_samples, 1, 1, size))
             if mask is not None:
                 given = ops.slice(mask, start, (num_samples, 1, 1, size))
-                values = given * ops.slice(
-                    canvas, start, (num_samples, 1, 1, size)
-                ) + (1.0 - given) * values
+                values = (
+                    given * ops.slice(canvas, start, (num_samples, 1, 1, size))
+                    + (1.0 - given) * values
+                )
                 # A known pixel is no choice of the sampler.
                 log_probs = log_probs * (1.0 - ops.max(given, axis=(1, 2, 3)))
             return ops.slice_update(canvas, start, values), log_probs
