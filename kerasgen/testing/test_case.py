@@ -478,14 +478,25 @@ class TestCase(parameterized.TestCase):
         with self.assertRaisesRegex(ValueError, metadata["weights_sha256"]):
             cls.from_preset(copy)
 
+        num_classes = getattr(model, "num_classes", None)
+        labels = None
+        if num_classes is not None:
+            labels = np.arange(4, dtype="int32") % int(num_classes)
         if callable(getattr(model, "generate", None)):
-            images = model.generate(num_samples=4, seed=0)
+            images = model.generate(labels, num_samples=4, seed=0)
             self.assertEqual(images.dtype, np.uint8)
             self.assertEqual(images.shape, (4,) + tuple(model.image_shape))
             np.testing.assert_array_equal(
-                images, model.generate(num_samples=4, seed=0)
+                images, model.generate(labels, num_samples=4, seed=0)
             )
         if input_data is not None:
+            if num_classes is not None and isinstance(input_data, np.ndarray):
+                # A class-conditional model predicts from images and labels.
+                input_data = {
+                    "images": input_data,
+                    "labels": np.arange(len(input_data), dtype="int32")
+                    % int(num_classes),
+                }
             output = model.predict(input_data, verbose=0)
             for value in keras.tree.flatten(output):
                 self.assertTrue(np.all(np.isfinite(value)))
