@@ -15,3 +15,16 @@ def test_pixel_cnn_tutorial_smoke_run(tmp_path, run_example):
         "pretrained.png",
     ):
         assert os.path.getsize(tmp_path / name) > 0, name
+
+
+@pytest.mark.large
+def test_image_transformer_tutorial_smoke_run(tmp_path, run_example):
+    out = run_example("image_transformer.py")
+    assert "bits/dim" in out and "KV cache speed-up" in out
+    for name in (
+        "local_2d_attention.png",
+        "generated.png",
+        "completions.png",
+        "image_transformer.keras",
+    ):
+        assert os.path.getsize(tmp_path / name) > 0, name
