@@ -15,3 +15,11 @@ try:
     )
 except RuntimeError:  # pragma: no cover - already initialised
     pass
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "xla: keep XLA in the sampling loop of tiny autoregressive models "
+        "(tests/models/autoregressive/conftest.py turns it off otherwise)",
+    )

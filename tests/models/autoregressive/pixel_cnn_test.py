@@ -63,6 +63,26 @@ class PixelCNNTest(TestCase):
             cached["log_prob"], uncached["log_prob"], rtol=1e-5
         )
 
+    @pytest.mark.xla
+    def test_xla_sampling_is_consistent(self):
+        self.assertTrue(PixelCNN.generate_jit_compile)
+        for shape, likelihood in (
+            ((5, 5, 1), "categorical"),
+            ((4, 4, 3), "logistic_mixture"),
+        ):
+            model = tiny(
+                image_shape=shape, likelihood=likelihood, filters=6,
+                output_filters=6,
+            )  # fmt: skip
+            cached = model.generate(num_samples=3, seed=1, return_log_prob=True)
+            uncached = model.generate(
+                num_samples=3, seed=1, cache=False, return_log_prob=True
+            )
+            np.testing.assert_array_equal(cached["images"], uncached["images"])
+            np.testing.assert_allclose(
+                model.log_prob(cached["images"]), cached["log_prob"], rtol=1e-4
+            )
+
     def test_log_prob_is_a_normalized_distribution(self):
         # A 1x1 image: the 256 values' probabilities sum to one.
         model = tiny(image_shape=(1, 1, 1))
