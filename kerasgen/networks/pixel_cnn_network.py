@@ -95,7 +95,7 @@ class PixelCNNNetwork(AutoregressiveNetwork):
             )
 
         # === Layers ===
-        self.first = conv(2 * (filters // 2), first_kernel_size, "A", "conv_a")
+        self.first = conv(filters, first_kernel_size, "A", "conv_a")
         self.blocks = [
             (
                 conv(filters // 2, 1, "B", f"block{b}_in"),
