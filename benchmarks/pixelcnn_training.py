@@ -8,7 +8,9 @@ trained with binary cross-entropy (Adam 5e-4, batch 128). Its masked
 layer multiplies the kernel by the mask and assigns it on every call.
 
 kerasgen's `PixelCNN(filters=128, num_blocks=5, output_filters=128)` has the
-same masked stack, but models the 8-bit values (a 256-way softmax per pixel:
+same layout with the paper's residual block (`1x1 2h -> h, masked 3x3 h -> h,
+1x1 h -> 2h`, fewer parameters than keras.io's `128 -> 128, 128 -> 64,
+64 -> 128`), and models the 8-bit values (a 256-way softmax per pixel:
 a 128 -> 256 output layer and a 256-way cross-entropy), which is the work a
 bits/dim model must do. Both run in this process on the same batches
 (kerasgen: 8-bit images; keras.io: the same images binarized at 0.5), rounds
