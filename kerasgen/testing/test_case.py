@@ -505,6 +505,25 @@ class TestCase(parameterized.TestCase):
     # ------------------------------------------------------------------
     # Autoregressive networks
     # ------------------------------------------------------------------
+    def assert_sampling_is_consistent(self, model, inputs=None):
+        """Cached and uncached `generate` agree (same seed), and `log_prob`
+        of the sampled images is the sum of the log-probabilities of the
+        choices made while sampling them (rtol 1e-4)."""
+        kwargs = dict(seed=1, return_log_prob=True)
+        if inputs is None:
+            kwargs["num_samples"] = 3
+        cached = model.generate(inputs, **kwargs)
+        uncached = model.generate(inputs, cache=False, **kwargs)
+        np.testing.assert_array_equal(cached["images"], uncached["images"])
+        np.testing.assert_allclose(
+            model.log_prob(cached["images"], inputs),
+            cached["log_prob"],
+            rtol=1e-4,
+        )
+        np.testing.assert_allclose(
+            cached["log_prob"], uncached["log_prob"], rtol=1e-5
+        )
+
     def run_causality_test(
         self, network, sequential_channels=True, no_blind_spot=True, seed=0
     ):

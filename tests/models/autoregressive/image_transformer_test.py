@@ -43,18 +43,7 @@ class ImageTransformerTest(TestCase):
             block_shape=(2, 2),
             memory_shape=(1, 1),
         )
-        cached = model.generate(num_samples=3, seed=1, return_log_prob=True)
-        uncached = model.generate(
-            num_samples=3, seed=1, cache=False, return_log_prob=True
-        )
-        np.testing.assert_array_equal(cached["images"], uncached["images"])
-        # log p(x) of the sampled image == the sum of its choices' log p.
-        np.testing.assert_allclose(
-            model.log_prob(cached["images"]), cached["log_prob"], rtol=1e-4
-        )
-        np.testing.assert_allclose(
-            cached["log_prob"], uncached["log_prob"], rtol=1e-5
-        )
+        self.assert_sampling_is_consistent(model)
 
     def test_class_conditional_mixture(self):
         # The joint logistic mixture (one step per pixel), 1D-local

@@ -47,18 +47,7 @@ class PixelCNNPlusPlusTest(TestCase):
         # (grayscale: test_class_conditional).
         model = tiny(image_shape=(4, 4, 3))
         self.assertEqual(model.likelihood, "logistic_mixture")
-        cached = model.generate(num_samples=3, seed=1, return_log_prob=True)
-        uncached = model.generate(
-            num_samples=3, seed=1, cache=False, return_log_prob=True
-        )
-        np.testing.assert_array_equal(cached["images"], uncached["images"])
-        np.testing.assert_allclose(
-            cached["log_prob"], uncached["log_prob"], rtol=1e-5
-        )
-        # log p(x) of the sampled image == the sum of its choices' log p.
-        np.testing.assert_allclose(
-            model.log_prob(cached["images"]), cached["log_prob"], rtol=1e-4
-        )
+        self.assert_sampling_is_consistent(model)
 
     def test_class_conditional(self):
         model = tiny(num_classes=3)

@@ -50,18 +50,7 @@ class PixelCNNTest(TestCase):
             filters=filters,
             output_filters=filters,
         )
-        cached = model.generate(num_samples=3, seed=1, return_log_prob=True)
-        uncached = model.generate(
-            num_samples=3, seed=1, cache=False, return_log_prob=True
-        )
-        np.testing.assert_array_equal(cached["images"], uncached["images"])
-        # log p(x) of the sampled image == the sum of its choices' log p.
-        np.testing.assert_allclose(
-            model.log_prob(cached["images"]), cached["log_prob"], rtol=1e-4
-        )
-        np.testing.assert_allclose(
-            cached["log_prob"], uncached["log_prob"], rtol=1e-5
-        )
+        self.assert_sampling_is_consistent(model)
 
     @pytest.mark.xla
     def test_xla_sampling_is_consistent(self):
@@ -74,14 +63,7 @@ class PixelCNNTest(TestCase):
                 image_shape=shape, likelihood=likelihood, filters=6,
                 output_filters=6,
             )  # fmt: skip
-            cached = model.generate(num_samples=3, seed=1, return_log_prob=True)
-            uncached = model.generate(
-                num_samples=3, seed=1, cache=False, return_log_prob=True
-            )
-            np.testing.assert_array_equal(cached["images"], uncached["images"])
-            np.testing.assert_allclose(
-                model.log_prob(cached["images"]), cached["log_prob"], rtol=1e-4
-            )
+            self.assert_sampling_is_consistent(model)
 
     def test_log_prob_is_a_normalized_distribution(self):
         # A 1x1 image: the 256 values' probabilities sum to one.
