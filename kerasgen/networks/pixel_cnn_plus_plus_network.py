@@ -82,6 +82,10 @@ class _FullPass:
         del level
         return layer(_pad_for(layer, x))
 
+    def feed(self, u, level):
+        del level
+        return u
+
     def up(self, layer, x, level):
         # openai's down_(right_)shifted_deconv2d: a "valid" transposed
         # convolution, cropped back to the finer level's shape.
@@ -96,7 +100,7 @@ def _image_with_ones(images):
 
 
 class _RowPass:
-    """Runs the streams on one row per level, from cached rows above.
+    """Runs the `u` stream on one row per level, from cached rows above.
 
     Every tensor at level `l` is the row `row // 2**l` of that level,
     `(batch, 1, width_l, channels)`. A stride-1 shifted convolution (2 rows
@@ -145,18 +149,6 @@ class _RowPass:
         above = ops.cast(self.row > 0, rows.dtype)
         return layer(rows) * above  # image rows row - 2, row - 1
 
-    def first_ul(self, above, left):
-        padded = self._padded_image()
-        batch, _, width, channels = ops.shape(padded)
-        row_above = ops.slice(
-            padded, (0, self.row + 1, 0, 0), (batch, 1, width, channels)
-        )
-        rows = ops.slice(
-            padded, (0, self.row + 1, 1, 0), (batch, 2, width - 2, channels)
-        )
-        has_above = ops.cast(self.row > 0, padded.dtype)
-        return above(row_above) * has_above + _right_shift(left(rows))
-
     def conv(self, layer, x, level):
         key = f"{level}/{layer.name}"
         previous = self._entry("prev/" + key, x)
@@ -183,6 +175,123 @@ class _RowPass:
         chosen = ops.where(odd, both[:, 1:2], both[:, 0:1])
         start = _crop_start(layer)
         return chosen[:, :, start : start + self.shapes[level][1]]
+
+
+class _PositionPass:
+    """Runs the `ul` stream at one position per level, from cached inputs.
+
+    At pixel `(i, j)` every tensor at level `l` is the value at position
+    `(i >> l, j >> l)` of that level, `(batch, 1, 1, channels)`. A `2 x 2`
+    down-right-shifted convolution writes its input there into a padded
+    buffer of the level (`pos/l/name`) and reads the `2 x 2` patch above
+    and left of it; a strided one reads positions `2 p - 1, 2 p` x `2 q -
+    1, 2 q` of its finer input's buffer; a transposed one keeps the output
+    tap `(p % 2, q % 2)` of the coarser position (each output of a stride-2
+    `2 x 2` transposed convolution has exactly one input). The `u` feeds
+    (rows from `_RowPass`) are read at column `j >> l`.
+
+    A level-`l` position first comes up at pixel `(2**l p, 2**l q)`, when
+    everything it reads is final, and is recomputed, to the same value, at
+    the other pixels it covers.
+
+    Args:
+        cache: dict of buffers, or `None` to create zeros (`init_cache`).
+        images: the canvas `(batch, height, width, channels)`.
+        row, column: int32 scalar tensors, the pixel at full resolution.
+        shapes: `[(height_l, width_l)]` of every level.
+    """
+
+    def __init__(self, cache, images, row, column, shapes):
+        self.creating = cache is None
+        self.cache = dict(cache or {})
+        self.images = images
+        self.row = row
+        self.column = column
+        self.shapes = shapes
+
+    def _position(self, level):
+        return self.row // (2**level), self.column // (2**level)
+
+    def _buffer(self, key, layer, x, level, row, column):
+        """Writes `x` at `(row, column)` of level `level`'s buffer `key`."""
+        top = layer.kernel_size[0] - 1
+        left, right = _column_padding(layer)
+        if self.creating:
+            height, width = self.shapes[level]
+            self.cache[key] = ops.zeros(
+                (ops.shape(x)[0], height + top, width + left + right)
+                + tuple(x.shape[-1:]),
+                dtype=x.dtype,
+            )
+        self.cache[key] = ops.slice_update(
+            self.cache[key],
+            (0, row + top, column + left, 0),
+            ops.cast(x, self.cache[key].dtype),
+        )
+        return self.cache[key]
+
+    def _patch(self, buffer, layer, row, column):
+        kh, kw = layer.kernel_size
+        batch, channels = ops.shape(buffer)[0], buffer.shape[-1]
+        return ops.slice(buffer, (0, row, column, 0), (batch, kh, kw, channels))
+
+    def first_ul(self, above, left):
+        # Image rows i - 1 (columns j - 1..j + 1) and i - 1..i (column
+        # j - 1), from the canvas padded with two rows on top and a column
+        # either side; zero where the full pass shifts in zeros.
+        padded = ops.pad(
+            _image_with_ones(self.images), ((0, 0), (2, 0), (1, 1), (0, 0))
+        )
+        batch, channels = ops.shape(padded)[0], padded.shape[-1]
+        row_above = ops.slice(
+            padded, (0, self.row + 1, self.column, 0), (batch, 1, 3, channels)
+        )
+        rows_left = ops.slice(
+            padded, (0, self.row + 1, self.column, 0), (batch, 2, 1, channels)
+        )
+        has_above = ops.cast(self.row > 0, padded.dtype)
+        has_left = ops.cast(self.column > 0, padded.dtype)
+        return above(row_above) * has_above + left(rows_left) * has_left
+
+    def conv(self, layer, x, level):
+        row, column = self._position(level)
+        key = f"pos/{level}/{layer.name}"
+        buffer = self._buffer(key, layer, x, level, row, column)
+        return layer(self._patch(buffer, layer, row, column))
+
+    def down(self, layer, x, level):
+        # Position (p, q) of `level` reads rows 2p - 1, 2p and columns
+        # 2q - 1, 2q of level - 1 (padded: 2p, 2p + 1 and 2q, 2q + 1).
+        finer_row, finer_column = self._position(level - 1)
+        buffer = self._buffer(
+            f"pos/{level - 1}/{layer.name}",
+            layer,
+            x,
+            level - 1,
+            finer_row,
+            finer_column,
+        )
+        row, column = self._position(level)
+        return layer(self._patch(buffer, layer, 2 * row, 2 * column))
+
+    def feed(self, u, level):
+        batch, channels = ops.shape(u)[0], u.shape[-1]
+        column = self._position(level)[1]
+        return ops.slice(u, (0, 0, column, 0), (batch, 1, 1, channels))
+
+    def up(self, layer, x, level):
+        # The stride-2 `2 x 2` transposed convolution of one position.
+        if layer.kernel_size != (2, 2):
+            raise ValueError(
+                "_PositionPass.up needs 2 x 2 transposed convolutions; "
+                f"{layer.name} has {layer.kernel_size}"
+            )
+        row, column = self._position(level)
+        both = layer(x)  # (batch, 2, 2, channels)
+        batch, channels = ops.shape(both)[0], both.shape[-1]
+        return ops.slice(
+            both, (0, row % 2, column % 2, 0), (batch, 1, 1, channels)
+        )
 
 
 def _start_row(cache, row):
@@ -242,31 +351,24 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
     smaller, as openai's `init_scale=0.1`); the nonlinearity is always
     `concat_elu`.
 
-    Fast sampling (`step`), row-wise caching: the parameters of pixel
-    `(i, j)` depend on rows `<= i` only, and every layer's row `r` on rows
-    `r - 1` and `r` of its input (rows `2 p - 1, 2 p` of the finer level for
-    a downsampling to row `p`, row `r // 2` of the coarser level for an
-    upsampling). The cache holds, for every layer input at every level, its
-    previous row (two for a downsampling) and its latest one.
+    Fast sampling (`step`, Ramachandran et al. 2017), rows for `u` and
+    positions for `ul`:
 
-    - At the first pixel of row `i` only, `step` computes row `i // 2**l` of
-      every `u` layer at every level `l` (`u` sees rows `< i`, all sampled by
-      then) from the cached rows above.
-    - At every pixel it recomputes row `i // 2**l` of every `ul` layer at
-      every level on the current canvas, from the cached rows above, and
-      returns column `j` of the output row. The row's columns `< j` see
-      sampled pixels only, so they are exact; columns `>= j` see the zeros
-      of unsampled pixels, and pixel `(i, j)` never reads them. At the last
-      pixel of a row every column is exact: that row becomes the cached
-      `prev` when its level moves on.
+    - `u` sees rows `< i` only, but every layer's row `r` reads column
+      `c + 1` of its input (the `2 x 3` kernels), so it is computed by rows:
+      at the first pixel of row `i` only, `step` computes row `i // 2**l`
+      of every `u` layer at every level `l` from the cached previous rows
+      (two for a downsampling).
+    - `ul` (`2 x 2` kernels: above and left) is computed by positions: at
+      pixel `(i, j)`, position `(i >> l, j >> l)` of every `ul` layer at
+      every level, from buffers of the positions computed before; a
+      position is exact from the first pixel it covers on, the first time
+      everything it reads is final.
 
-    Per pixel that is about `1 / height` of the `ul` stream (a coarser
-    level's row is recomputed at each of its `2**l` finer rows), plus, once
-    per row, `1 / height` of the `u` stream, instead of the whole network;
-    `step` returns the full network's parameters (same images for the same
-    seed). Measured at 28x28 (the defaults, 5 mixtures, 16 samples, two
-    shared CPU cores): 10.5 s with the cache against 258 s recomputing the
-    network at every pixel.
+    Per pixel that is one position of each `ul` layer per level, plus,
+    once per row, `1 / height` of the `u` stream, instead of the whole
+    network; `step` returns the full network's parameters (same images
+    for the same seed; `benchmarks/README.md` has the times).
 
     Args:
         image_shape: tuple `(height, width, channels)`.
@@ -454,7 +556,8 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
         self.num_classes = num_classes
         self.channel_groups = channel_groups
 
-    # --- The architecture, written once for `_FullPass` and `_RowPass`.
+    # --- The architecture, written once for `_FullPass`, `_RowPass` (u)
+    # and `_PositionPass` (ul).
     def _biases(self, labels, filters=None):
         if self.label_embedding is None:
             return None
@@ -519,8 +622,9 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
                 ul = context.down(self.ul_downsample[level - 1], ul, level)
                 stack.append(ul)
             for block in self.ul_blocks[level]:
+                feed = context.feed(next(feeds), level)
                 ul = self._gated(
-                    context, block, ul, next(feeds), level, biases, next(index)
+                    context, block, ul, feed, level, biases, next(index)
                 )
                 stack.append(ul)
         ul = stack.pop()
@@ -528,7 +632,8 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
             if level < len(self.u_blocks) - 1:
                 ul = context.up(self.ul_upsample[level], ul, level)
             for block in self.ul_up_blocks[level]:
-                auxiliary = ops.concatenate([next(feeds), stack.pop()], axis=-1)
+                feed = context.feed(next(feeds), level)
+                auxiliary = ops.concatenate([feed, stack.pop()], axis=-1)
                 ul = self._gated(
                     context, block, ul, auxiliary, level, biases, next(index)
                 )
@@ -537,16 +642,16 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
     # --- Fast sampling.
     def init_cache(self, batch_size, labels=None):
         images = ops.zeros((batch_size,) + self.image_shape)
-        context = _RowPass(None, images, ops.convert_to_tensor(0), self._shapes)
+        zero = ops.convert_to_tensor(0)
+        rows = _RowPass(None, images, zero, self._shapes)
         biases = self._biases(labels)
-        feeds = self._u_stream(context, biases)
-        self._ul_stream(context, biases, feeds)
-        cache = {
-            key: ops.zeros_like(value) for key, value in context.cache.items()
-        }
+        feeds = self._u_stream(rows, biases)
+        positions = _PositionPass(None, images, zero, zero, self._shapes)
+        self._ul_stream(positions, biases, feeds)
+        cache = dict(rows.cache, **positions.cache)
         for k, feed in enumerate(feeds):
-            cache[f"feed/{k}"] = ops.zeros_like(feed)
-        return cache
+            cache[f"feed/{k}"] = feed
+        return {key: ops.zeros_like(value) for key, value in cache.items()}
 
     def step(self, cache, images, index, labels=None):
         width = self.image_shape[1]
@@ -567,7 +672,7 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
             return state
 
         state = ops.cond(ops.equal(column, 0), start_row, lambda: dict(cache))
-        context = _RowPass(state, images, row, self._shapes)
         feeds = [state[f"feed/{k}"] for k in range(num_feeds)]
-        params = self._ul_stream(context, biases, feeds)  # (batch, 1, W, P)
-        return ops.take(params[:, 0], column, axis=1), context.cache
+        context = _PositionPass(state, images, row, column, self._shapes)
+        params = self._ul_stream(context, biases, feeds)  # (batch, 1, 1, P)
+        return params[:, 0, 0], context.cache
