@@ -121,6 +121,10 @@ def metric_commands(preset, kwargs, metrics):
             kwargs["feature_extractor"],
             kwargs["num_samples"],
             kwargs["seed"],
+            # Generation options matter to the sample measurements only.
+            generate_kwargs=kwargs.get("generate_kwargs")
+            if evaluation.get_measurement(name).kind == "sample"
+            else None,
         )
         patterns = evaluation.get_measurement(name).keys
         for key in metrics:

@@ -41,6 +41,13 @@ def add_parser(commands):
         "repeated to --num-samples (e.g. '3' for only class 3). Default: "
         "the classes in turn.",
     )
+    parser.add_argument(
+        "--generate-kwargs",
+        default=None,
+        help="Extra model.generate arguments, comma-separated key=value "
+        "(values read as JSON), e.g. 'guidance_scale=3' or "
+        "'temperature=0.9'. Default: none.",
+    )
     parser.set_defaults(handler=run, parser=parser)
 
 
@@ -71,6 +78,7 @@ def parse_labels(text, model, num_samples):
 def run(args):
     import numpy as np
 
+    from kerasgen import evaluation
     from kerasgen.utils import argument_validation as av
     from kerasgen.utils import save_image_grid
 
@@ -78,6 +86,7 @@ def run(args):
     av.check_positive_int("--batch-size", args.batch_size, allow_none=True)
     av.check_positive_int("--scale", args.scale)
     av.check_int("--seed", args.seed, minimum=0)
+    extra = evaluation.parse_generate_kwargs(args.generate_kwargs)
     model = common.load_model(args.model)
     if not common.is_generative(model):
         raise ValueError(
@@ -90,6 +99,7 @@ def run(args):
         num_samples=args.num_samples,
         seed=args.seed,
         batch_size=args.batch_size,
+        **extra,
     )
     save_image_grid(images, args.output, scale=args.scale)
     if args.npz:

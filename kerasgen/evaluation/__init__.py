@@ -27,6 +27,7 @@ from kerasgen.evaluation.metric_command import add_evaluate_arguments
 from kerasgen.evaluation.metric_command import evaluate_kwargs
 from kerasgen.evaluation.metric_command import measurements_help
 from kerasgen.evaluation.metric_command import metric_command
+from kerasgen.evaluation.metric_command import parse_generate_kwargs
 from kerasgen.evaluation.metric_command import parse_metric_command
 from kerasgen.evaluation.model_card import render_metrics_table
 from kerasgen.evaluation.model_card import update_model_card

@@ -17,6 +17,7 @@ def evaluate(
     batch_size=256,
     verbose=1,
     cache_dir=None,
+    generate_kwargs=None,
 ):
     """Measures a model on a dataset split with named measurements.
 
@@ -55,6 +56,10 @@ def evaluate(
             (and Keras' verbose 1 / 2 in `model.evaluate`). Defaults to 1.
         cache_dir: str or `None`. Folder of cached reference statistics.
             Defaults to `kerasgen.metrics.default_cache_dir()`.
+        generate_kwargs: dict or `None`. Extra keyword arguments of
+            `model.generate` for the sample measurements, e.g.
+            `{"guidance_scale": 3.0}` or `{"temperature": 0.9}`. Defaults
+            to `None`.
 
     Returns:
         dict of the measured floats (keys of each measurement in
@@ -98,8 +103,32 @@ def evaluate(
         batch_size=batch_size,
         verbose=verbose,
         cache_dir=cache_dir,
+        generate_kwargs=dict(
+            {"batch_size": batch_size, "verbose": min(verbose, 1)},
+            **check_generate_kwargs(generate_kwargs),
+        ),
     )
     return run_measurements(context, names)
+
+
+def check_generate_kwargs(generate_kwargs):
+    """`generate_kwargs` as a dict of str keys (`{}` for `None`)."""
+    if generate_kwargs is None:
+        return {}
+    if not isinstance(generate_kwargs, dict) or not all(
+        isinstance(key, str) for key in generate_kwargs
+    ):
+        raise TypeError(
+            "generate_kwargs must be a dict of model.generate keyword "
+            f"arguments; received {generate_kwargs!r}"
+        )
+    reserved = {"inputs", "num_samples", "seed"} & set(generate_kwargs)
+    if reserved:
+        raise ValueError(
+            f"generate_kwargs cannot set {sorted(reserved)}: the evaluation "
+            "chooses them (see num_samples and seed)"
+        )
+    return dict(generate_kwargs)
 
 
 def run_measurements(context, names):

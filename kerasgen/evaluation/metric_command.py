@@ -6,6 +6,7 @@ command stored in a bundle and the command line agree by construction.
 """
 
 import argparse
+import json
 import shlex
 import textwrap
 
@@ -31,6 +32,7 @@ def metric_command(
     num_samples=10000,
     seed=0,
     batch_size=None,
+    generate_kwargs=None,
 ):
     """The exact `kerasgen evaluate ...` command that re-measures `names`.
 
@@ -49,6 +51,9 @@ def metric_command(
         seed: int >= 0. Defaults to 0.
         batch_size: int >= 1 or `None` (the command's default, not
             written). Defaults to `None`.
+        generate_kwargs: dict of `model.generate` arguments (numbers,
+            bools, strings), written as `--generate-kwargs key=value,...`
+            when not empty. Defaults to `None`.
 
     Returns:
         str, quoted for a POSIX shell.
@@ -103,7 +108,50 @@ def metric_command(
     ]
     if batch_size is not None:
         parts += ["--batch-size", str(batch_size)]
+    if generate_kwargs:
+        parts += ["--generate-kwargs", format_generate_kwargs(generate_kwargs)]
     return shlex.join(parts)
+
+
+def format_generate_kwargs(kwargs):
+    """`{"guidance_scale": 3.0}` as `"guidance_scale=3.0"` (sorted keys)."""
+    for key, value in kwargs.items():
+        if not isinstance(value, (bool, int, float, str)) or (
+            isinstance(value, str) and ("," in value or "=" in value)
+        ):
+            raise ValueError(
+                f"generate_kwargs[{key!r}] must be a number, a bool or a "
+                f"str without ',' or '=' to be written in a command; "
+                f"received {value!r}"
+            )
+    return ",".join(
+        f"{key}={json.dumps(value) if not isinstance(value, str) else value}"
+        for key, value in sorted(kwargs.items())
+    )
+
+
+def parse_generate_kwargs(text):
+    """`"guidance_scale=3,cache=false"` as `{"guidance_scale": 3, ...}`.
+
+    Values are read as JSON (numbers, `true` / `false`, `null`); anything
+    else is a str.
+    """
+    if text is None or not text.strip():
+        return {}
+    kwargs = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ValueError(
+                "--generate-kwargs must be comma-separated key=value pairs "
+                f"of model.generate arguments; received {text!r}"
+            )
+        try:
+            kwargs[key] = json.loads(value)
+        except json.JSONDecodeError:
+            kwargs[key] = value.strip()
+    return kwargs
 
 
 def measurements_help(width=78):
@@ -162,6 +210,13 @@ def add_evaluate_arguments(parser):
     parser.add_argument(
         "--batch-size", type=int, default=256, help="Default: 256."
     )
+    parser.add_argument(
+        "--generate-kwargs",
+        default=None,
+        help="Extra model.generate arguments of the sample measurements, "
+        "comma-separated key=value (values read as JSON), e.g. "
+        "'guidance_scale=3' or 'temperature=0.9'. Default: none.",
+    )
     return parser
 
 
@@ -178,6 +233,9 @@ def evaluate_kwargs(args):
         "num_samples": args.num_samples,
         "seed": args.seed,
         "batch_size": args.batch_size,
+        "generate_kwargs": parse_generate_kwargs(
+            getattr(args, "generate_kwargs", None)
+        ),
     }
 
 

@@ -49,6 +49,15 @@ class AutoregressiveRecipe(Recipe):
             help="Components of the logistic mixture. Default: 10 with "
             "--likelihood logistic_mixture.",
         )
+        if self.with_labels:
+            parser.add_argument(
+                "--label-dropout",
+                type=float,
+                default=0.0,
+                help="Probability that a training label is replaced by the "
+                "null class, for generate(..., guidance_scale=s) "
+                "(classifier-free guidance). Default: 0.",
+            )
         network = model.network_class.__name__
         for parameter in self._network_parameters():
             default = parameter.default
@@ -82,6 +91,11 @@ class AutoregressiveRecipe(Recipe):
             num_mixtures=args.num_mixtures,
             seed=args.seed,
             **network_kwargs,
+            **(
+                {"label_dropout": args.label_dropout}
+                if self.with_labels
+                else {}
+            ),
         )
 
 

@@ -86,6 +86,25 @@ BAD_COMMANDS = [
         ("generate", "cgan_fashion_mnist", "--labels", "2,10"),
         "--labels must lie in [0, 10)",
     ),
+    (
+        ("generate", "vae_fashion_mnist", "--generate-kwargs", "scale"),
+        "--generate-kwargs must be comma-separated key=value pairs",
+    ),
+    (
+        (
+            "generate",
+            "pixelcnn_fashion_mnist",
+            "--num-samples",
+            "1",
+            "--generate-kwargs",
+            "guidance_scale=2",
+        ),  # fmt: skip
+        "guidance_scale needs a PixelCNN trained with label_dropout > 0",
+    ),
+    (
+        ("evaluate", "vae_fashion_mnist", "--generate-kwargs", "a=1,b"),
+        "--generate-kwargs must be comma-separated key=value pairs",
+    ),
     (("evaluate", "{tmp}/missing.keras"), "does not exist"),
     (
         ("evaluate", "vae_fashion_mnist", "--metrics", "fid,lpips"),

@@ -87,6 +87,7 @@ class ClassImages(GenerativeModel):
         labels = np.asarray(inputs).reshape(-1)
         assert len(labels) == num_samples
         self.requested.append(labels)
+        self.generate_kwargs = kwargs
         rng = np.random.default_rng(seed)
         if not self.follow_labels:
             labels = rng.integers(0, 10, len(labels))
@@ -341,6 +342,31 @@ def test_label_agreement_of_perfect_and_random_conditional_models(
     assert results["label_agreement"] == pytest.approx(0.1, abs=0.05)
 
 
+def test_generate_kwargs_reach_generate(fmnist, classifier):
+    images, labels = fmnist
+    model = ClassImages(images, labels)
+    kwargs = dict(
+        dataset=(images, labels),
+        metrics=["label_agreement"],
+        feature_extractor=classifier,
+        num_samples=100,
+        batch_size=50,
+        verbose=0,
+    )
+    evaluation.evaluate(
+        model, generate_kwargs={"guidance_scale": 3.0}, **kwargs
+    )
+    assert model.generate_kwargs == {
+        "guidance_scale": 3.0,
+        "batch_size": 50,
+        "verbose": 0,
+    }
+    with pytest.raises(ValueError, match=r"cannot set \['seed'\]"):
+        evaluation.evaluate(model, generate_kwargs={"seed": 1}, **kwargs)
+    with pytest.raises(TypeError, match="generate_kwargs must be a dict"):
+        evaluation.evaluate(model, generate_kwargs=[("a", 1)], **kwargs)
+
+
 def test_tiny_gans_sample_metrics():
     images = _random_images(64)
     results = evaluation.evaluate(
@@ -587,6 +613,7 @@ def test_metric_command_round_trip():
         "num_samples": 2000,
         "seed": 7,
         "batch_size": 256,
+        "generate_kwargs": {},
     }
     default = evaluation.metric_command("vae_fashion_mnist", "bits_per_dim")
     assert default == (
@@ -598,6 +625,20 @@ def test_metric_command_round_trip():
         evaluation.metric_command("m", "mse", batch_size=500)
     )
     assert kwargs["batch_size"] == 500
+    guided = evaluation.metric_command(
+        "m", "fid", generate_kwargs={"guidance_scale": 3.0, "cache": False}
+    )
+    assert guided.endswith("--generate-kwargs cache=false,guidance_scale=3.0")
+    _, kwargs = evaluation.parse_metric_command(guided)
+    assert kwargs["generate_kwargs"] == {"guidance_scale": 3.0, "cache": False}
+    assert evaluation.parse_generate_kwargs("temperature=0.9,mode=fast") == {
+        "temperature": 0.9,
+        "mode": "fast",
+    }
+    with pytest.raises(ValueError, match="key=value pairs"):
+        evaluation.parse_generate_kwargs("guidance_scale")
+    with pytest.raises(ValueError, match="must be a number"):
+        evaluation.metric_command("m", "fid", generate_kwargs={"a": [1]})
     with pytest.raises(ValueError, match="'fdi'"):
         evaluation.metric_command("m", ["fdi"])
     with pytest.raises(ValueError, match="dataset must be a dataset name"):

@@ -38,13 +38,23 @@ class AutoregressiveModel(GenerativeModel):
       `cache=False` it recomputes the whole network per pixel. Both give
       the same images for the same seed. `return_log_prob=True` also
       returns the log-probability (temperature 1) of every image's sampled
-      choices, which equals `log_prob` of the image.
+      choices, which equals `log_prob` of the image (without guidance; with
+      it, the choices' log-probability under the guided logits).
     - Completion: `inputs={"images": partial, "mask": known}` keeps the
       known pixels (`mask` True, bool, shape of `images` or without the
       channel axis) and samples the others in raster order; a
       class-conditional model also takes `"labels"` in the dict. Known
       pixels after a missing one are kept, but the model, being causal,
       does not condition the earlier pixels on them.
+    - Classifier-free guidance (Ho & Salimans 2022, on logits as in
+      autoregressive text-to-image models: Parti, LlamaGen): a
+      class-conditional model trained with `label_dropout > 0` learns an
+      extra "null" class (id `num_classes`, seen in place of the label
+      that often); `generate(labels, guidance_scale=s)` runs the conditional
+      and the null-class network on a doubled batch and samples each
+      sub-pixel from `uncond + s * (cond - uncond)` logits (`s = 1`: the
+      conditional model, `s = 0`: the unconditional one). Categorical
+      likelihood only: a mixture's parameters are no logits.
 
     Args:
         image_shape: tuple `(height, width, channels)`. Defaults to the
@@ -57,7 +67,13 @@ class AutoregressiveModel(GenerativeModel):
             Defaults to 10 there; refused for `"categorical"`.
         network: an `AutoregressiveNetwork` or `None` to build
             `network_class` from `**network_kwargs`.
-        seed: int or `None`. Seed of the training noise (dropout).
+        label_dropout: float in `[0, 1)`. Class-conditional models: the
+            probability that a training image's label is replaced by the
+            null class; `> 0` adds that class to the network (its
+            `num_classes` is then `num_classes + 1`) and enables
+            `guidance_scale`. Defaults to 0.
+        seed: int or `None`. Seed of the training noise (dropout, label
+            dropout).
         **kwargs: the network's architecture arguments (see the subclass),
             refused when `network` is given; other `keras.Model` arguments.
     """
@@ -80,6 +96,7 @@ class AutoregressiveModel(GenerativeModel):
         likelihood=None,
         num_mixtures=None,
         network=None,
+        label_dropout=0.0,
         seed=None,
         **kwargs,
     ):
@@ -123,13 +140,31 @@ class AutoregressiveModel(GenerativeModel):
                 [("the given network", getattr(network, "image_shape", None))],
             )
         )
+        label_dropout = av.check_float(
+            "label_dropout",
+            label_dropout,
+            minimum=0.0,
+            maximum=1.0,
+            max_inclusive=False,
+        )
+        # With label dropout the network has one more class: the null one.
+        null_classes = 1 if label_dropout else 0
+        network_classes = getattr(network, "num_classes", None)
+        if network_classes is not None:
+            network_classes -= null_classes
         num_classes = _config_utils.resolve(
             "num_classes",
             num_classes,
             None,
-            [("the given network", getattr(network, "num_classes", None))],
+            [("the given network (less the null class)", network_classes)],
         )
         av.check_positive_int("num_classes", num_classes, allow_none=True)
+        if label_dropout and num_classes is None:
+            raise ValueError(
+                "label_dropout needs a class-conditional model (num_classes "
+                f"set); received label_dropout={label_dropout} with "
+                "num_classes=None"
+            )
         channels = image_shape[-1]
         output_dim = pixel_likelihood.num_params(channels)
         groups = channels if pixel_likelihood.sequential_channels else 1
@@ -137,7 +172,9 @@ class AutoregressiveModel(GenerativeModel):
             network = self.network_class(
                 image_shape=image_shape,
                 output_dim=output_dim,
-                num_classes=num_classes,
+                num_classes=(
+                    None if num_classes is None else num_classes + null_classes
+                ),
                 channel_groups=groups,
                 name="network",
                 **network_kwargs,
@@ -161,6 +198,7 @@ class AutoregressiveModel(GenerativeModel):
         self.num_classes = num_classes
         self.likelihood = likelihood
         self.num_mixtures = num_mixtures
+        self.label_dropout = label_dropout
         self.built = True
 
     @classmethod
@@ -188,6 +226,7 @@ class AutoregressiveModel(GenerativeModel):
                 "num_classes": self.num_classes,
                 "likelihood": self.likelihood,
                 "num_mixtures": self.num_mixtures,
+                "label_dropout": self.label_dropout,
                 "network": keras.saving.serialize_keras_object(self.network),
             }
         )
@@ -257,6 +296,8 @@ class AutoregressiveModel(GenerativeModel):
                 "evaluate need integer labels as y"
             )
         params = y_pred if self.num_classes is None else None
+        if training and self.label_dropout:
+            labels = self._drop_labels(labels)
         nll = -self._log_prob(images, labels, params, training=training)
         bits = likelihoods.to_bits_per_dim(nll, self.num_dims)
         self.bits_per_dim_tracker.update_state(bits)
@@ -264,6 +305,14 @@ class AutoregressiveModel(GenerativeModel):
         if self.losses:
             loss = loss + ops.cast(ops.sum(self.losses), loss.dtype)
         return distribution_utils.scale_loss_for_distribution(loss)
+
+    def _drop_labels(self, labels):
+        """Labels, each replaced by the null class with `label_dropout`."""
+        labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+        draw = distribution_utils.replica_uniform(
+            ops.shape(labels), self.seed_generator
+        )
+        return ops.where(draw < self.label_dropout, self.num_classes, labels)
 
     def _check_grid_images(self, images, name):
         """NumPy images: uint8, or floats on the 256-level grid."""
@@ -403,7 +452,9 @@ class AutoregressiveModel(GenerativeModel):
             num_samples: int. Defaults to the number of inputs.
             seed: int or `None`.
             **kwargs: `temperature` (float > 0, default 1.0: divides the
-                logits), `cache` (bool, default `True`),
+                logits), `guidance_scale` (float >= 0 or `None`, default
+                `None`: classifier-free guidance, see the class docstring),
+                `cache` (bool, default `True`),
                 `return_log_prob` (bool, default `False`: also return
                 `"log_prob"`, the nats of the sampled choices of the
                 unknown pixels), and `GenerativeModel.generate`'s
@@ -416,10 +467,29 @@ class AutoregressiveModel(GenerativeModel):
                 minimum=0.0,
                 min_inclusive=False,
             )
+        if kwargs.get("guidance_scale") is not None:
+            kwargs["guidance_scale"] = self._check_guidance_scale(
+                kwargs["guidance_scale"], inputs
+            )
         for name in ("cache", "return_log_prob"):
             if name in kwargs:
                 av.check_type(name, kwargs[name], bool)
         return super().generate(inputs, num_samples, seed, **kwargs)
+
+    def _check_guidance_scale(self, scale, inputs):
+        scale = av.check_float("guidance_scale", scale, minimum=0.0)
+        if not self.label_dropout:
+            raise ValueError(
+                f"guidance_scale needs a {type(self).__name__} trained with "
+                "label_dropout > 0 (it has no null class); received "
+                f"guidance_scale={scale} with label_dropout=0"
+            )
+        if self.likelihood != "categorical":
+            raise ValueError(
+                "guidance_scale mixes logits: it needs likelihood="
+                f"'categorical'; received likelihood={self.likelihood!r}"
+            )
+        return scale
 
     def generate_step(
         self,
@@ -429,6 +499,7 @@ class AutoregressiveModel(GenerativeModel):
         temperature=1.0,
         cache=True,
         return_log_prob=False,
+        guidance_scale=None,
     ):
         """One compiled loop over the pixels of a batch (raster order)."""
         height, width, channels = self.image_shape
@@ -441,14 +512,32 @@ class AutoregressiveModel(GenerativeModel):
         if known is not None:
             mask = ops.cast(mask, "float32")
             canvas = ops.cast(known, "float32") * mask
-        state = network.init_cache(num_samples, labels) if cache else {}
+        guided = guidance_scale is not None
+        if guided:
+            # The conditional and the null-class rows of one doubled batch.
+            labels = ops.concatenate(
+                [
+                    ops.cast(labels, "int32"),
+                    ops.full((num_samples,), self.num_classes, "int32"),
+                ],
+                axis=0,
+            )
+        rows = 2 * num_samples if guided else num_samples
+        state = network.init_cache(rows, labels) if cache else {}
         sequential = self.pixel_likelihood.sequential_channels
         like = self.pixel_likelihood
 
         def network_step(state, canvas, index):
+            if guided:
+                canvas = ops.concatenate([canvas, canvas], axis=0)
             if cache:
-                return network.step(state, canvas, index, labels)
-            return network.recompute_step(canvas, index, labels), state
+                params, state = network.step(state, canvas, index, labels)
+            else:
+                params = network.recompute_step(canvas, index, labels)
+            if guided:
+                cond, uncond = params[:num_samples], params[num_samples:]
+                params = uncond + guidance_scale * (cond - uncond)
+            return params, state
 
         def write(canvas, index, channel, values, log_probs, size):
             # values `(batch, size)` at channels [channel, channel + size).

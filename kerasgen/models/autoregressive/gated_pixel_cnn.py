@@ -38,6 +38,9 @@ class GatedPixelCNN(AutoregressiveModel):
             17 rows up and 17 columns either side).
         network: a `GatedPixelCNNNetwork` (or any `AutoregressiveNetwork`)
             instead of the arguments above.
+        label_dropout: float in `[0, 1)`. Trains a null class too, for
+            `generate(labels, guidance_scale=s)` (classifier-free guidance,
+            see `AutoregressiveModel`). Defaults to 0.
         seed: int or `None`.
 
     Example:
