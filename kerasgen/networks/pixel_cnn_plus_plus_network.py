@@ -212,8 +212,9 @@ class _PositionPass:
     def _position(self, level):
         return self.row // (2**level), self.column // (2**level)
 
-    def _buffer(self, key, layer, x, level, row, column):
-        """Writes `x` at `(row, column)` of level `level`'s buffer `key`."""
+    def _buffer(self, key, layer, x, level):
+        """Writes `x` at this pixel's position of level `level`'s buffer."""
+        row, column = self._position(level)
         top = layer.kernel_size[0] - 1
         left, right = _column_padding(layer)
         if self.creating:
@@ -254,23 +255,14 @@ class _PositionPass:
         return above(row_above) * has_above + left(rows_left) * has_left
 
     def conv(self, layer, x, level):
-        row, column = self._position(level)
-        key = f"pos/{level}/{layer.name}"
-        buffer = self._buffer(key, layer, x, level, row, column)
-        return layer(self._patch(buffer, layer, row, column))
+        buffer = self._buffer(f"pos/{level}/{layer.name}", layer, x, level)
+        return layer(self._patch(buffer, layer, *self._position(level)))
 
     def down(self, layer, x, level):
         # Position (p, q) of `level` reads rows 2p - 1, 2p and columns
         # 2q - 1, 2q of level - 1 (padded: 2p, 2p + 1 and 2q, 2q + 1).
-        finer_row, finer_column = self._position(level - 1)
-        buffer = self._buffer(
-            f"pos/{level - 1}/{layer.name}",
-            layer,
-            x,
-            level - 1,
-            finer_row,
-            finer_column,
-        )
+        key = f"pos/{level - 1}/{layer.name}"
+        buffer = self._buffer(key, layer, x, level - 1)
         row, column = self._position(level)
         return layer(self._patch(buffer, layer, 2 * row, 2 * column))
 
