@@ -182,12 +182,13 @@ class _PositionPass:
 
     At pixel `(i, j)` every tensor at level `l` is the value at position
     `(i >> l, j >> l)` of that level, `(batch, 1, 1, channels)`. A `2 x 2`
-    down-right-shifted convolution writes its input there into a padded
-    buffer of the level (`pos/l/name`) and reads the `2 x 2` patch above
-    and left of it; a strided one reads positions `2 p - 1, 2 p` x `2 q -
-    1, 2 q` of its finer input's buffer; a transposed one keeps the output
-    tap `(p % 2, q % 2)` of the coarser position (each output of a stride-2
-    `2 x 2` transposed convolution has exactly one input). The `u` feeds
+    down-right-shifted convolution writes its input there into a buffer of
+    the level's last rows (`pos/l/name`, a ring of 2 rows) and reads the
+    `2 x 2` patch above and left of it; a strided one reads positions
+    `2 p - 1, 2 p` x `2 q - 1, 2 q` of its finer input's buffer (3 rows); a
+    transposed one keeps the output tap `(p % 2, q % 2)` of the coarser
+    position (each output of a stride-2 `2 x 2` transposed convolution has
+    exactly one input). The `u` feeds
     (rows from `_RowPass`) are read at column `j >> l`.
 
     A level-`l` position first comes up at pixel `(2**l p, 2**l q)`, when
@@ -212,29 +213,47 @@ class _PositionPass:
     def _position(self, level):
         return self.row // (2**level), self.column // (2**level)
 
-    def _buffer(self, key, layer, x, level):
-        """Writes `x` at this pixel's position of level `level`'s buffer."""
+    def _buffer(self, key, layer, x, level, ring):
+        """Writes `x` at this pixel's position of a ring of `ring` rows.
+
+        The buffer `(batch, ring, width_l + padding, channels)` holds rows
+        `r - ring + 1 .. r` of level `level` at slots `r % ring`: only the
+        rows the kernel reads (and, for a strided read, the finer row that
+        is written while they are read), not the whole level.
+        """
         row, column = self._position(level)
-        top = layer.kernel_size[0] - 1
         left, right = _column_padding(layer)
         if self.creating:
-            height, width = self.shapes[level]
+            width = self.shapes[level][1]
             self.cache[key] = ops.zeros(
-                (ops.shape(x)[0], height + top, width + left + right)
+                (ops.shape(x)[0], ring, width + left + right)
                 + tuple(x.shape[-1:]),
                 dtype=x.dtype,
             )
         self.cache[key] = ops.slice_update(
             self.cache[key],
-            (0, row + top, column + left, 0),
+            (0, row % ring, column + left, 0),
             ops.cast(x, self.cache[key].dtype),
         )
         return self.cache[key]
 
-    def _patch(self, buffer, layer, row, column):
+    def _conv_at(self, buffer, layer, last_row, column):
+        """`layer` at one output: rows `.. last_row`, columns from `column`.
+
+        A matrix product with the flattened kernel (a `Conv2D` call on a
+        tiny patch costs more). Rows above the image are ring slots not
+        written yet: zeros, the full pass's padding.
+        """
         kh, kw = layer.kernel_size
+        ring = buffer.shape[1]
         batch, channels = ops.shape(buffer)[0], buffer.shape[-1]
-        return ops.slice(buffer, (0, row, column, 0), (batch, kh, kw, channels))
+        slots = ops.stack([(last_row - kh + 1 + k) % ring for k in range(kh)])
+        rows = ops.take(buffer, slots, axis=1)
+        patch = ops.slice(rows, (0, 0, column, 0), (batch, kh, kw, channels))
+        kernel = ops.reshape(layer.kernel, (kh * kw * channels, -1))
+        out = ops.matmul(ops.reshape(patch, (batch, -1)), kernel)
+        out = out + layer.bias
+        return ops.reshape(out, (batch, 1, 1, kernel.shape[-1]))
 
     def first_ul(self, above, left):
         # Image rows i - 1 (columns j - 1..j + 1) and i - 1..i (column
@@ -255,16 +274,19 @@ class _PositionPass:
         return above(row_above) * has_above + left(rows_left) * has_left
 
     def conv(self, layer, x, level):
-        buffer = self._buffer(f"pos/{level}/{layer.name}", layer, x, level)
-        return layer(self._patch(buffer, layer, *self._position(level)))
+        key = f"pos/{level}/{layer.name}"
+        buffer = self._buffer(key, layer, x, level, layer.kernel_size[0])
+        return self._conv_at(buffer, layer, *self._position(level))
 
     def down(self, layer, x, level):
         # Position (p, q) of `level` reads rows 2p - 1, 2p and columns
-        # 2q - 1, 2q of level - 1 (padded: 2p, 2p + 1 and 2q, 2q + 1).
+        # 2q - 1, 2q of level - 1 (padded: 2q, 2q + 1). Its finer input is
+        # at row 2p or 2p + 1 meanwhile: one more ring slot.
         key = f"pos/{level - 1}/{layer.name}"
-        buffer = self._buffer(key, layer, x, level - 1)
+        ring = layer.kernel_size[0] + 1
+        buffer = self._buffer(key, layer, x, level - 1, ring)
         row, column = self._position(level)
-        return layer(self._patch(buffer, layer, 2 * row, 2 * column))
+        return self._conv_at(buffer, layer, 2 * row, 2 * column)
 
     def feed(self, u, level):
         batch, channels = ops.shape(u)[0], u.shape[-1]
@@ -278,12 +300,16 @@ class _PositionPass:
                 "_PositionPass.up needs 2 x 2 transposed convolutions; "
                 f"{layer.name} has {layer.kernel_size}"
             )
+        # Output tap (p % 2, q % 2): kernel[p % 2, q % 2] is (out, in).
         row, column = self._position(level)
-        both = layer(x)  # (batch, 2, 2, channels)
-        batch, channels = ops.shape(both)[0], both.shape[-1]
-        return ops.slice(
-            both, (0, row % 2, column % 2, 0), (batch, 1, 1, channels)
+        tap = (row % 2) * 2 + column % 2
+        kernel = ops.take(
+            ops.reshape(layer.kernel, (4,) + tuple(layer.kernel.shape[2:])),
+            tap,
+            axis=0,
         )
+        out = ops.matmul(x[:, 0, 0], ops.transpose(kernel)) + layer.bias
+        return out[:, None, None, :]
 
 
 def _start_row(cache, row):
@@ -652,19 +678,24 @@ class PixelCNNPlusPlusNetwork(AutoregressiveNetwork):
         biases = self._biases(labels)
         num_feeds = sum(1 for key in cache if key.startswith("feed/"))
 
+        # Only the rows go through the branch: the position buffers are
+        # large, and a conditional that carries them copies them per pixel.
+        rows = {k: v for k, v in cache.items() if not k.startswith("pos/")}
+        positions = {k: v for k, v in cache.items() if k.startswith("pos/")}
+
         def start_row():
             # Rows above are complete: the u stream's row, once per row.
-            context = _RowPass(
-                _start_row(cache, row), images, row, self._shapes
-            )
+            context = _RowPass(_start_row(rows, row), images, row, self._shapes)
             feeds = self._u_stream(context, biases)
             state = dict(context.cache)
             for k, feed in enumerate(feeds):
                 state[f"feed/{k}"] = feed
             return state
 
-        state = ops.cond(ops.equal(column, 0), start_row, lambda: dict(cache))
-        feeds = [state[f"feed/{k}"] for k in range(num_feeds)]
-        context = _PositionPass(state, images, row, column, self._shapes)
+        rows = ops.cond(ops.equal(column, 0), start_row, lambda: dict(rows))
+        feeds = [rows[f"feed/{k}"] for k in range(num_feeds)]
+        context = _PositionPass(
+            dict(rows, **positions), images, row, column, self._shapes
+        )
         params = self._ul_stream(context, biases, feeds)  # (batch, 1, 1, P)
         return params[:, 0, 0], context.cache
