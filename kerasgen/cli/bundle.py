@@ -177,6 +177,7 @@ def run(args):
             num_images=args.preview_images,
             seed=args.seed,
             images=_preview_inputs(args, args.preview_images),
+            **options["generate_kwargs"],
         )
         save_image_grid(
             preview, os.path.join(args.bundle_dir, args.preview), scale=2

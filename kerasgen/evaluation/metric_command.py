@@ -213,8 +213,9 @@ def add_evaluate_arguments(parser):
     parser.add_argument(
         "--generate-kwargs",
         default=None,
-        help="Extra model.generate arguments of the sample measurements, "
-        "comma-separated key=value (values read as JSON), e.g. "
+        help="Extra model.generate arguments of the sample measurements "
+        "(and of bundle's preview grid), comma-separated key=value (values "
+        "read as JSON), e.g. "
         "'guidance_scale=3' or 'temperature=0.9'. Default: none.",
     )
     return parser

@@ -163,7 +163,7 @@ class GenerativeModel(keras.Model):
         if getattr(self, "optimizer", None) is not None and self.built:
             self.optimizer.build(self.trainable_variables)
 
-    def preview_images(self, num_images=64, seed=0, images=None):
+    def preview_images(self, num_images=64, seed=0, images=None, **kwargs):
         """The images of the model card's grid (uint8).
 
         Args:
@@ -171,6 +171,7 @@ class GenerativeModel(keras.Model):
             seed: int. Seed of `generate`. Defaults to 0.
             images: uint8 images or `None`. Inputs of models whose preview
                 shows reconstructions (tokenizers); unused here.
+            **kwargs: more `generate` arguments (e.g. `guidance_scale`).
 
         Returns:
             uint8 `(num_images, height, width, channels)`: samples; a
@@ -184,7 +185,9 @@ class GenerativeModel(keras.Model):
         num_classes = getattr(self, "num_classes", None)
         if num_classes is not None:
             inputs = np.arange(num_images, dtype="int32") % int(num_classes)
-        return self.generate(inputs, num_samples=num_images, seed=seed)
+        return self.generate(
+            inputs, num_samples=num_images, seed=seed, **kwargs
+        )
 
     # --- Generation.
     def check_generate_inputs(self, inputs):

@@ -66,7 +66,7 @@ class ImageTokenizer(GenerativeModel):
         "codebook_perplexity",
     )
 
-    def preview_images(self, num_images=64, seed=0, images=None):
+    def preview_images(self, num_images=64, seed=0, images=None, **kwargs):
         """Rows of test images, each over the row of its reconstructions.
 
         Args:
@@ -75,12 +75,19 @@ class ImageTokenizer(GenerativeModel):
             seed: int. Unused (reconstruction is deterministic).
             images: uint8 or `[-1, 1]` images `(n, h, w, c)`, or `None` for
                 the first Fashion-MNIST test images (28x28x1 models only).
+            **kwargs: `generate` arguments; a tokenizer has none to take.
 
         Returns:
             uint8 `(num_images, h, w, c)` for an 8-wide grid.
         """
         del seed
         from kerasgen.utils import argument_validation
+
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.preview_images shows reconstructions "
+                f"and takes no generate arguments; received {sorted(kwargs)}"
+            )
 
         num_images = argument_validation.check_positive_int(
             "num_images", num_images

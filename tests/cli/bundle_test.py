@@ -88,3 +88,43 @@ def test_bundle_a_run_then_rebundle_it(kerasgen, tmp_path, tiny_vae_file):
     assert "Hand-written limits section." in card
     assert card.count("<!-- metrics:begin -->") == 1 and "| fid |" not in card
     assert os.path.isfile(bundle / "preview.png")
+
+
+def test_bundle_with_generate_kwargs_guides_samples_and_preview(
+    kerasgen, tmp_path
+):
+    import kerasgen as kg
+
+    model = kg.models.GatedPixelCNN(
+        num_classes=10, label_dropout=0.1, filters=6, num_layers=3,
+        kernel_size=3, first_kernel_size=3, output_filters=6, seed=0,
+    )  # fmt: skip
+    # Non-zero class biases, so that guidance changes the samples.
+    embeddings = model.network.label_embedding.embeddings
+    embeddings.assign(np.random.default_rng(0).normal(size=embeddings.shape))
+    source = tmp_path / "tiny_gated.keras"
+    model.save(source)
+    bundle = tmp_path / "guided"
+    code, _, err = kerasgen(
+        "bundle", source, bundle, "--metrics", "bits_per_dim,label_agreement",
+        "--num-samples", "20", "--preview-images", "4", "--verbose", "0",
+        "--generate-kwargs", "guidance_scale=3",
+    )  # fmt: skip
+    assert code == 0, err
+    commands = json.load(open(bundle / "metadata.json"))["metric_commands"]
+    # Generation options go with the sample measurements only.
+    assert commands["label_agreement"].endswith(
+        "--generate-kwargs guidance_scale=3"
+    )
+    assert "--generate-kwargs" not in commands["bits_per_dim"]
+    _, kwargs = evaluation.parse_metric_command(commands["label_agreement"])
+    assert kwargs["generate_kwargs"] == {"guidance_scale": 3}
+    # The preview grid is guided too.
+    guided = model.preview_images(4, seed=0, guidance_scale=3)
+    plain = model.preview_images(4, seed=0)
+    assert not np.array_equal(guided, plain)
+    kg.utils.save_image_grid(guided, tmp_path / "expected.png", scale=2)
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(bundle / "preview.png")),
+        np.asarray(Image.open(tmp_path / "expected.png")),
+    )
