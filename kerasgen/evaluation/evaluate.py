@@ -103,11 +103,8 @@ def evaluate(
         batch_size=batch_size,
         verbose=verbose,
         cache_dir=cache_dir,
-        generate_kwargs=dict(
-            {"batch_size": batch_size, "verbose": min(verbose, 1)},
-            **check_generate_kwargs(generate_kwargs),
-        ),
     )
+    context.generate_kwargs.update(check_generate_kwargs(generate_kwargs))
     return run_measurements(context, names)
 
 

@@ -469,14 +469,14 @@ class AutoregressiveModel(GenerativeModel):
             )
         if kwargs.get("guidance_scale") is not None:
             kwargs["guidance_scale"] = self._check_guidance_scale(
-                kwargs["guidance_scale"], inputs
+                kwargs["guidance_scale"]
             )
         for name in ("cache", "return_log_prob"):
             if name in kwargs:
                 av.check_type(name, kwargs[name], bool)
         return super().generate(inputs, num_samples, seed, **kwargs)
 
-    def _check_guidance_scale(self, scale, inputs):
+    def _check_guidance_scale(self, scale):
         scale = av.check_float("guidance_scale", scale, minimum=0.0)
         if not self.label_dropout:
             raise ValueError(
