@@ -56,26 +56,11 @@ class PixelRNNTest(TestCase):
         # compile time of this tiny model.
         model.generate_jit_compile = False
         labels = np.array([0, 2, 1])
-        self._check_sampling(model, labels)
+        self.assert_sampling_is_consistent(model, labels)
 
     def test_row_lstm_sampling_is_consistent(self):
-        self._check_sampling(tiny("row_lstm", image_shape=(3, 3, 3)), None)
-
-    def _check_sampling(self, model, labels):
-        kwargs = dict(seed=1, return_log_prob=True)
-        if labels is None:
-            kwargs["num_samples"] = 3
-        cached = model.generate(labels, **kwargs)
-        uncached = model.generate(labels, cache=False, **kwargs)
-        np.testing.assert_array_equal(cached["images"], uncached["images"])
-        # log p(x) of the sampled image == the sum of its choices' log p.
-        np.testing.assert_allclose(
-            model.log_prob(cached["images"], labels),
-            cached["log_prob"],
-            rtol=1e-4,
-        )
-        np.testing.assert_allclose(
-            cached["log_prob"], uncached["log_prob"], rtol=1e-5
+        self.assert_sampling_is_consistent(
+            tiny("row_lstm", image_shape=(3, 3, 3)), None
         )
 
     def test_bad_cell(self):
