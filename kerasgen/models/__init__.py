@@ -10,6 +10,9 @@ from kerasgen.models.dvae.discrete_vae import DiscreteVAE
 from kerasgen.models.gan.gan import GAN
 from kerasgen.models.generative_model import GenerativeModel
 from kerasgen.models.image_tokenizer import ImageTokenizer
+from kerasgen.models.token_transformer.image_token_transformer import (
+    ImageTokenTransformer,
+)
 from kerasgen.models.vae.vae import VAE
 from kerasgen.models.vqgan.vqgan import VQGAN
 from kerasgen.models.vqvae.vqvae import VQVAE
