@@ -202,17 +202,49 @@ class _CausalSelfAttention(CachedMultiHeadAttention):
       positions, which no earlier query sees); with a cache (one step)
       the given mask row applies to the whole cache, as in the full mask.
 
+    - QK-norm (Chameleon, Chameleon Team 2024, section 2.3): a layer norm
+      over each head's query and key vectors (parameters shared by the
+      heads), before the rotation, which bounds the attention logits.
+
     Only the updated-cache mode is used (`cache_update_index` set whenever
     `cache` is).
     """
 
-    def __init__(self, rotary=False, blocks=None, **kwargs):
+    def __init__(
+        self,
+        rotary=False,
+        blocks=None,
+        qk_norm=False,
+        layer_norm_epsilon=1e-5,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.rotary = rotary
         self.blocks = blocks
+        self.qk_norm = qk_norm
         self.rotary_embedding = None
         if rotary:
             self.rotary_embedding = RotaryEmbedding(dtype=self.dtype_policy)
+        self.query_norm = self.key_norm = None
+        if qk_norm:
+            self.query_norm, self.key_norm = (
+                keras.layers.LayerNormalization(
+                    epsilon=layer_norm_epsilon,
+                    dtype=self.dtype_policy,
+                    name=name,
+                )
+                for name in ("query_norm", "key_norm")
+            )
+
+    def build(self, query_shape, value_shape, key_shape=None):
+        super().build(query_shape, value_shape, key_shape)
+        if self.qk_norm:
+            heads = (None, None, self._num_heads, self._key_dim)
+            self.query_norm.build(heads)
+            self.key_norm.build(heads)
+
+    def _normalize(self, norm, x):
+        return x if norm is None else norm(x)
 
     def _rotate(self, x, start):
         if self.rotary_embedding is None:
@@ -229,8 +261,10 @@ class _CausalSelfAttention(CachedMultiHeadAttention):
         training=None,
     ):
         start = 0 if cache_update_index is None else cache_update_index
-        query = self._rotate(self._query_dense(query), start)
-        key = self._rotate(self._key_dense(value), start)
+        query = self._query_dense(query)
+        key = self._key_dense(value)
+        query = self._rotate(self._normalize(self.query_norm, query), start)
+        key = self._rotate(self._normalize(self.key_norm, key), start)
         value = self._value_dense(value)
         if cache is not None:
             # keras-hub's layout (batch, 2, S, heads, head_dim), or a
@@ -308,6 +342,7 @@ class _DecoderBlock(keras.layers.Layer):
         dropout=0.0,
         rotary=False,
         blocks=None,
+        qk_norm=False,
         layer_norm_epsilon=1e-5,
         **kwargs,
     ):
@@ -317,6 +352,7 @@ class _DecoderBlock(keras.layers.Layer):
         self.dropout = dropout
         self.rotary = rotary
         self.blocks = blocks
+        self.qk_norm = qk_norm
         self.layer_norm_epsilon = layer_norm_epsilon
 
     def build(self, input_shape):
@@ -325,6 +361,8 @@ class _DecoderBlock(keras.layers.Layer):
         self.attention = _CausalSelfAttention(
             rotary=self.rotary,
             blocks=self.blocks,
+            qk_norm=self.qk_norm,
+            layer_norm_epsilon=self.layer_norm_epsilon,
             num_heads=self.num_heads,
             key_dim=hidden_dim // self.num_heads,
             dropout=self.dropout,
@@ -400,6 +438,7 @@ class _DecoderBlock(keras.layers.Layer):
                 "intermediate_dim": self.intermediate_dim,
                 "dropout": self.dropout,
                 "rotary": self.rotary,
+                "qk_norm": self.qk_norm,
                 "layer_norm_epsilon": self.layer_norm_epsilon,
             }
         )
@@ -478,6 +517,9 @@ class CausalTransformer(Network):
             to 0.
         tie_weights: bool. Logits from the transposed token embedding.
             Defaults to `True`.
+        qk_norm: bool. Layer-normalize every head's queries and keys
+            (Chameleon's QK-norm, which keeps mixed-modality training
+            stable). Defaults to `False`.
         layer_norm_epsilon: float. Defaults to `1e-5`.
 
     Example:
@@ -517,6 +559,7 @@ class CausalTransformer(Network):
         prefix_length=0,
         tie_weights=True,
         layer_norm_epsilon=1e-5,
+        qk_norm=False,
         **kwargs,
     ):
         vocabulary_size = av.check_positive_int(
@@ -568,6 +611,7 @@ class CausalTransformer(Network):
             maximum=sequence_length,
         )
         av.check_type("tie_weights", tie_weights, bool)
+        av.check_type("qk_norm", qk_norm, bool)
         layer_norm_epsilon = av.check_float(
             "layer_norm_epsilon",
             layer_norm_epsilon,
@@ -620,6 +664,7 @@ class CausalTransformer(Network):
                 dropout=dropout,
                 rotary=position_embedding == "rotary",
                 blocks=blocks,
+                qk_norm=qk_norm,
                 layer_norm_epsilon=layer_norm_epsilon,
                 dtype=dtype,
                 name=f"transformer_layer_{i}",
@@ -656,6 +701,7 @@ class CausalTransformer(Network):
         self.prefix_length = prefix_length
         self.tie_weights = tie_weights
         self.layer_norm_epsilon = layer_norm_epsilon
+        self.qk_norm = qk_norm
 
     # --- The two ends of the token path.
     def embed(self, token_ids):

@@ -101,9 +101,10 @@ class CausalTransformerTest(TestCase):
     @parameterized.product(
         attention=["full", "local_1d", "local_2d"],
         position_embedding=["learned", "rotary"],
+        qk_norm=[False, True],
     )
-    def test_causal_and_cached(self, attention, position_embedding):
-        net = tiny(attention, position_embedding)
+    def test_causal_and_cached(self, attention, position_embedding, qk_norm):
+        net = tiny(attention, position_embedding, qk_norm=qk_norm)
         rng = np.random.default_rng(1)
         ids = rng.integers(0, 11, (2, 12)).astype("int32")
         full = ops.convert_to_numpy(net(ids))
@@ -219,6 +220,29 @@ class CausalTransformerTest(TestCase):
         seen = {divmod(int(k), 8) for k in np.flatnonzero(mask[query])}
         expected = {(3, c) for c in range(3, 7)} | {(4, c) for c in range(3, 6)}
         self.assertEqual(seen, expected)
+
+    def test_qk_norm_normalizes_queries_and_keys(self):
+        # Scaling the query and key projections changes attention logits,
+        # unless the queries and keys are layer-normalized.
+        ids = np.random.default_rng(0).integers(0, 11, (2, 12)).astype("int32")
+        for qk_norm in (False, True):
+            net = tiny("full", qk_norm=qk_norm)
+
+            def scale(factor):
+                for layer in net.transformer_layers:
+                    attention = layer.attention
+                    for dense in (attention._query_dense, attention._key_dense):
+                        for weight in dense.weights:
+                            weight.assign(weight * factor)
+                return ops.convert_to_numpy(net(ids))
+
+            # Large enough that the norm's epsilon does not matter.
+            before = scale(100.0)
+            after = scale(3.0)
+            same = np.allclose(before, after, rtol=1e-3, atol=1e-4)
+            self.assertEqual(same, qk_norm, f"qk_norm={qk_norm}")
+        names = [w.path for w in net.weights]
+        self.assertTrue(any("query_norm" in n for n in names), names)
 
     def test_keras_hub_sampler_drives_it(self):
         import keras_hub
