@@ -262,7 +262,10 @@ class ImageTokenTransformer(GenerativeModel):
 
     def _to_tokens(self, x):
         """Token ids `(batch, h * w)` of images or of token grids."""
-        if "int" in str(keras.backend.standardize_dtype(x.dtype)):
+        dtype = keras.backend.standardize_dtype(x.dtype)
+        if dtype == "uint8":  # images in [0, 255]
+            x = ops.cast(x, "float32") / 127.5 - 1.0
+        if "int" in dtype and dtype != "uint8":
             tokens = ops.cast(x, "int32")
         else:
             tokens = self.tokenizer.tokenize(ops.cast(x, "float32"))
