@@ -222,14 +222,11 @@ def _fit(args, recipe, distribution):
     validation_split = getattr(args, "validation_split", None)
     validation_data = None
     if validation_split:
-        validation_data = distribution.shard_dataset(
-            training.dataset(
-                args,
-                validation_split,
-                shuffle=False,
-                with_labels=recipe.with_labels,
-            ),
-            args.batch_size,
+        validation_data = training.dataset(
+            args,
+            validation_split,
+            shuffle=False,
+            with_labels=recipe.with_labels,
         )
     image_spec = train_data.element_spec
     if isinstance(image_spec, tuple):
@@ -241,6 +238,11 @@ def _fit(args, recipe, distribution):
         else None,
     )
     model = recipe.build_model(args, dataset_info)
+    train_data = recipe.prepare_data(train_data, model)
+    if validation_data is not None:
+        validation_data = distribution.shard_dataset(
+            recipe.prepare_data(validation_data, model), args.batch_size
+        )
     ema = getattr(args, "ema", None)
     optimizer_kwargs = {}
     if ema is not None:

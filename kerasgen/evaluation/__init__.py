@@ -5,12 +5,14 @@ Measurements (`list_measurements()`): sample (`fid`, `kid`, `is`,
 `psnr`, `reconstruction_fid`, `reconstruction_kid`, `codebook_usage`,
 `codebook_perplexity`), likelihood (`bits_per_dim`, `evaluate`) and
 baselines (`histogram_bits_per_dim`, `real_fid`, `real_kid`,
-`classifier_accuracy`). `kerasgen evaluate` and `kerasgen bundle` call
+`classifier_accuracy`), caption models (`text_to_image`,
+`image_to_text`). `kerasgen evaluate` and `kerasgen bundle` call
 `evaluate`; a bundle stores `metric_command(...)` for each number and its
 model card's table comes from `update_model_card`.
 """
 
 from kerasgen.evaluation import baseline_measurements  # noqa: F401
+from kerasgen.evaluation import caption_measurements  # noqa: F401
 from kerasgen.evaluation import likelihood_measurements  # noqa: F401
 from kerasgen.evaluation import reconstruction_measurements  # noqa: F401
 from kerasgen.evaluation import sample_measurements  # noqa: F401

@@ -57,6 +57,10 @@ REQUIREMENTS = {
         "ImageTokenizer)",
     ),
     "evaluate": (_has_evaluate, "evaluate() (a keras.Model)"),
+    "caption": (
+        lambda model: callable(getattr(model, "caption", None)),
+        "caption() (a TextImageTransformer)",
+    ),
 }
 
 

@@ -95,6 +95,17 @@ class Recipe:
             "dataset_info)"
         )
 
+    def prepare_data(self, data, model):
+        """The training (and validation) data as the model takes it.
+
+        Called on the batched `tf.data.Dataset` of images (and labels, with
+        `with_labels`) after `build_model`; the default returns it as it
+        is. A recipe whose model trains on more than images (captions made
+        from the images and labels, token ids) maps it here.
+        """
+        del model
+        return data
+
     def callbacks(self, args, context):
         """Extra Keras callbacks of this recipe (for example a schedule).
 

@@ -743,3 +743,54 @@ def test_bundle_metrics_are_re_measured_exactly_by_their_commands():
     )
     for key in names:
         assert results[key] == metadata["metrics"][key], key
+
+
+class CaptionOracle:
+    """Stands in for a caption model that knows the split: `generate`
+    returns the split image whose caption is the prompt, `caption` the
+    split caption of each image (or, with `honest=False`, of another)."""
+
+    def __init__(self, images, labels, honest=True):
+        from kerasgen.datasets import fashion_mnist_captions
+
+        self.images = images
+        self.honest = honest
+        texts = fashion_mnist_captions.captions(images, labels)
+        self.by_caption = {}
+        for image, label in zip(images, labels):
+            for template in range(3):
+                text = fashion_mnist_captions.captions(
+                    image[None], np.array([label]), [template]
+                )[0]
+                self.by_caption.setdefault(text, image)
+        self.by_image = {image.tobytes(): t for image, t in zip(images, texts)}
+
+    def generate(self, prompts, seed=None, **kwargs):
+        if not self.honest:
+            return self.images[: len(prompts)]
+        return np.stack([self.by_caption[p] for p in prompts])
+
+    def caption(self, images, seed=None):
+        texts = [self.by_image[image.tobytes()] for image in images]
+        return texts if self.honest else texts[1:] + texts[:1]
+
+
+def test_caption_measurements_of_an_oracle_and_a_liar(fmnist, classifier):
+    images, labels = fmnist
+    kwargs = dict(
+        dataset=(images, labels),
+        metrics=["text_to_image", "image_to_text"],
+        feature_extractor=classifier,
+        num_samples=300,
+        verbose=0,
+    )
+    oracle = evaluation.evaluate(CaptionOracle(images, labels), **kwargs)
+    # The classifier's accuracy bounds the label agreement; a caption names
+    # exactly the class and brightness of its image.
+    assert 0.85 < oracle["text_to_image_label_agreement"] < 0.99
+    assert oracle["text_to_image_brightness_agreement"] > 0.95
+    assert oracle["caption_label_accuracy"] == 1.0
+    assert oracle["caption_brightness_accuracy"] == 1.0
+    liar = evaluation.evaluate(CaptionOracle(images, labels, False), **kwargs)
+    assert liar["text_to_image_label_agreement"] < 0.3
+    assert liar["caption_label_accuracy"] < 0.3

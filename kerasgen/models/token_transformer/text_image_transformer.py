@@ -482,6 +482,35 @@ class TextImageTransformer(GenerativeModel):
         kwargs.setdefault("task", "image")
         return super().generate(inputs, num_samples, seed, **kwargs)
 
+    def preview_images(self, num_images=64, seed=0, images=None, **kwargs):
+        """Samples for `preview_prompts(num_images)` (the card's grid)."""
+        del images
+        num_images = av.check_positive_int("num_images", num_images)
+        return self.generate(
+            self.preview_prompts(num_images), seed=seed, **kwargs
+        )
+
+    def preview_prompts(self, num_images):
+        """Prompts of the preview grid: "a photo of a dark <class>", ...
+
+        The Fashion-MNIST caption words when the vocabulary has them, each
+        class dark then light; else the first words of the vocabulary.
+        """
+        from kerasgen.datasets import fashion_mnist_captions as captions
+
+        known = set(self.vocabulary)
+        words = "a photo of dark light".split() + [
+            w for name in captions.CLASS_WORDS for w in name.split()
+        ]
+        if not set(words) <= known:
+            text = [w for w in self.vocabulary if not w.startswith("[")]
+            return [" ".join(text[: self.max_text_length])] * num_images
+        return [
+            f"a photo of a {('dark', 'light')[(i // 10) % 2]} "
+            f"{captions.CLASS_WORDS[i % 10]}"
+            for i in range(num_images)
+        ]
+
     def caption(self, images, seed=None, **kwargs):
         """Captions of images (uint8 or `[-1, 1]`), as a list of str.
 
