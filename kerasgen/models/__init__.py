@@ -16,6 +16,9 @@ from kerasgen.models.token_transformer.image_token_transformer import (
 from kerasgen.models.token_transformer.text_image_transformer import (
     TextImageTransformer,
 )
+from kerasgen.models.token_transformer.vocabulary_extension import (
+    extend_vocabulary,
+)
 from kerasgen.models.vae.vae import VAE
 from kerasgen.models.vqgan.vqgan import VQGAN
 from kerasgen.models.vqvae.vqvae import VQVAE
