@@ -94,6 +94,7 @@ class TextImageTransformer(GenerativeModel):
         - Ho & Salimans 2022, "Classifier-Free Diffusion Guidance".
     """
 
+    default_evaluation_metrics = ("text_to_image", "image_to_text")
     default_learning_rate = 3e-4
     generate_batch_size = 128
     generate_jit_compile = True
