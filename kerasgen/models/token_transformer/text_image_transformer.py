@@ -259,8 +259,12 @@ class TextImageTransformer(GenerativeModel):
         """Strings of text id rows (ids outside the text range dropped:
         `<pad>`, `<eos>`; the rows come from `caption`)."""
         texts = []
-        for row in np.asarray(ids):
-            words = [int(t) for t in row if t < self.text_vocabulary_size]
+        for row in ids:  # rows may differ in length
+            words = [
+                int(t)
+                for t in np.asarray(row).reshape(-1)
+                if t < self.text_vocabulary_size
+            ]
             texts.append(
                 " ".join(self.vocabulary[t] for t in words).replace(" ,", ",")
             )

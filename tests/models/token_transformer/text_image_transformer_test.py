@@ -194,6 +194,12 @@ class TextImageTransformerTest(TestCase):
             CAPTIONS[:3],
         )
         self.assertEqual(len(model.caption(_data(model, 2)["images"])), 2)
+        vocabulary = model.vocabulary
+        ragged = [
+            [vocabulary.index("a"), vocabulary.index("bag")],
+            [vocabulary.index("a"), vocabulary.index("dark"), model.pad_id],
+        ]
+        self.assertEqual(model.detokenize_captions(ragged), ["a bag", "a dark"])
 
     def test_bad_inputs(self):
         model = _model()
