@@ -40,6 +40,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import kerasgen  # noqa: E402
+import kerasgen.evaluation  # noqa: E402
 from kerasgen.datasets import fashion_mnist  # noqa: E402
 
 SMOKE = "--smoke" in sys.argv
