@@ -340,7 +340,15 @@ class TextImageTransformer(GenerativeModel):
     def call(self, inputs, training=False):
         """Next-token logits `(batch, L - 1, vocabulary)` of the caption ->
         image sequences of `{"images" | "token_ids", "caption_ids"}`."""
-        images, text = self._split_inputs(inputs)
+        if isinstance(inputs, dict):
+            images, text = self._split_inputs(inputs)
+        else:  # images alone: the caption-less sequence
+            images = inputs
+            text = ops.full(
+                (ops.shape(images)[0], self.max_text_length),
+                self.pad_id,
+                "int32",
+            )
         sequence = self.text_first(text, self._image_ids(images))
         return self.transformer(sequence[:, :-1], training=training)
 
@@ -462,7 +470,8 @@ class TextImageTransformer(GenerativeModel):
 
         Args:
             inputs: list of str prompts (each at most `max_text_length`
-                tokens).
+                tokens), or `None` with `num_samples`: unprompted images
+                (the caption-less sequence).
             num_samples, seed: see `GenerativeModel.generate`.
             **kwargs: `sampler`, `temperature`, `top_k`, `top_p`,
                 `guidance_scale` (float >= 0 or `None`: classifier-free
@@ -485,6 +494,10 @@ class TextImageTransformer(GenerativeModel):
             if name in kwargs:
                 av.check_type(name, kwargs[name], bool)
         kwargs.setdefault("task", "image")
+        if inputs is None and num_samples is not None:
+            # No prompt: the caption-less sequence (the unconditional model
+            # that classifier-free guidance uses).
+            inputs = [""] * av.check_positive_int("num_samples", num_samples)
         return super().generate(inputs, num_samples, seed, **kwargs)
 
     def preview_images(self, num_images=64, seed=0, images=None, **kwargs):

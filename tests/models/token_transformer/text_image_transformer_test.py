@@ -202,6 +202,13 @@ class TextImageTransformerTest(TestCase):
         ]
         self.assertEqual(model.detokenize_captions(ragged), ["a bag", "a dark"])
 
+    def test_unprompted_generation_is_the_caption_less_sequence(self):
+        model = _model()
+        a = model.generate(num_samples=3, seed=4, return_token_ids=True)
+        b = model.generate([""] * 3, seed=4, return_token_ids=True)
+        np.testing.assert_array_equal(a["token_ids"], b["token_ids"])
+        self.assertTrue((a["token_ids"][:, 1:9] == model.pad_id).all())
+
     def test_bad_inputs(self):
         model = _model()
         model.compile()
@@ -215,7 +222,7 @@ class TextImageTransformerTest(TestCase):
                 "max_text_length",
             ),
             (lambda: model.generate("a coat"), "list of str"),
-            (lambda: model.generate(None, num_samples=2), "prompts"),
+            (lambda: model.generate(None), "prompts"),
             (
                 lambda: TextImageTransformer(
                     _tokenizer(),
