@@ -9,6 +9,7 @@ models own their optimizer defaults (Adam, `default_learning_rate`).
 import inspect
 
 from kerasgen.recipes.recipe import Recipe
+from kerasgen.recipes.recipe import boolean
 from kerasgen.recipes.recipe import int_tuple
 from kerasgen.recipes.recipe import register_recipe
 
@@ -63,7 +64,7 @@ class AutoregressiveRecipe(Recipe):
             default = parameter.default
             flag = "--" + parameter.name.replace("_", "-")
             if isinstance(default, bool):
-                kind = _boolean
+                kind = boolean
             elif isinstance(default, tuple):
                 kind = int_tuple
                 default = ",".join(str(v) for v in default)
@@ -97,18 +98,6 @@ class AutoregressiveRecipe(Recipe):
                 else {}
             ),
         )
-
-
-def _boolean(text):
-    import argparse
-
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(
-        f"expected true or false; received {text!r}"
-    )
 
 
 @register_recipe

@@ -165,6 +165,20 @@ def list_recipes():
     return {name: _RECIPES[name].summary for name in sorted(_RECIPES)}
 
 
+def boolean(text):
+    """argparse type of a true/false flag (`true`, `1`, `yes` / `false`,
+    `0`, `no`)."""
+    import argparse
+
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(
+        f"expected true or false; received {text!r}"
+    )
+
+
 def int_tuple(text):
     """argparse type: `"16,32,64"` -> `(16, 32, 64)`, positive ints only."""
     import argparse

@@ -1,19 +1,8 @@
 """Recipes of the transformers over image tokens (and text)."""
 
 from kerasgen.recipes.recipe import Recipe
+from kerasgen.recipes.recipe import boolean
 from kerasgen.recipes.recipe import register_recipe
-
-
-def _boolean(text):
-    import argparse
-
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(
-        f"expected true or false; received {text!r}"
-    )
 
 
 class _TransformerRecipe(Recipe):
@@ -50,7 +39,7 @@ class _TransformerRecipe(Recipe):
             "as a reference. Default: vqgan_fashion_mnist.",
         )
         for name, default in self.architecture().items():
-            kind = _boolean if isinstance(default, bool) else type(default)
+            kind = boolean if isinstance(default, bool) else type(default)
             parser.add_argument(
                 "--" + name.replace("_", "-"),
                 type=kind,

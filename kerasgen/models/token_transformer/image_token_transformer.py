@@ -40,7 +40,58 @@ def load_tokenizer(tokenizer):
             "VQGAN), its preset name or folder; received "
             f"{type(tokenizer).__name__}"
         )
+    tokenizer.trainable = False
+    # A deserialized functional sub-network keeps its inner layers'
+    # variables trainable whatever its own flag: freeze them one by one.
+    for variable in tokenizer.variables:
+        variable.trainable = False
     return tokenizer
+
+
+def image_token_ids(tokenizer, x):
+    """Token ids `(batch, h * w)` of images or of token grids.
+
+    `x`: uint8 images `[0, 255]`, float images `[-1, 1]`, or integer token
+    grids `(batch, h, w)` (passed through).
+    """
+    dtype = keras.backend.standardize_dtype(x.dtype)
+    if dtype == "uint8":  # images in [0, 255]
+        x = ops.cast(x, "float32") / 127.5 - 1.0
+    if "int" in dtype and dtype != "uint8":
+        tokens = ops.cast(x, "int32")
+    else:
+        tokens = tokenizer.tokenize(ops.cast(x, "float32"))
+    return ops.reshape(tokens, (-1, int(np.prod(tokenizer.token_shape))))
+
+
+def own_metrics(model, metrics):
+    """`metrics` less the frozen tokenizer's trackers (codebook usage)."""
+    tokenizer = {id(metric) for metric in model.tokenizer.metrics}
+    return [m for m in metrics if id(m) not in tokenizer]
+
+
+def check_generate_options(kwargs):
+    """Validates the token models' `generate` options in place.
+
+    The sampling options become one `"sampling"` tuple (its keras-hub
+    sampler built here, outside the compiled loop); `guidance_scale`,
+    `cache` and `return_token_ids` are checked.
+    """
+    kwargs["sampling"] = token_samplers.check_sampling_arguments(
+        kwargs.pop("sampler", None),
+        kwargs.pop("temperature", 1.0),
+        kwargs.pop("top_k", None),
+        kwargs.pop("top_p", None),
+    )
+    token_samplers.get_sampler(*kwargs["sampling"])
+    if kwargs.get("guidance_scale") is not None:
+        kwargs["guidance_scale"] = av.check_float(
+            "guidance_scale", kwargs["guidance_scale"], minimum=0.0
+        )
+    for name in ("cache", "return_token_ids"):
+        if name in kwargs:
+            av.check_type(name, kwargs[name], bool)
+    return kwargs
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -142,11 +193,6 @@ class ImageTokenTransformer(GenerativeModel):
         }
         super().__init__(seed=seed, **kwargs)
         tokenizer = load_tokenizer(tokenizer)
-        tokenizer.trainable = False
-        # A deserialized functional sub-network keeps its inner layers'
-        # variables trainable whatever its own flag: freeze them one by one.
-        for variable in tokenizer.variables:
-            variable.trainable = False
         num_classes = av.check_positive_int(
             "num_classes", num_classes, allow_none=True
         )
@@ -238,10 +284,9 @@ class ImageTokenTransformer(GenerativeModel):
 
     @property
     def metrics(self):
-        # The frozen tokenizer's own trackers (codebook usage) stay out.
-        tokenizer = {id(metric) for metric in self.tokenizer.metrics}
-        own = [m for m in super().metrics if id(m) not in tokenizer]
-        return own + [self.bits_per_token_tracker]
+        return own_metrics(self, super().metrics) + [
+            self.bits_per_token_tracker
+        ]
 
     # --- Sequences.
     @property
@@ -262,14 +307,7 @@ class ImageTokenTransformer(GenerativeModel):
 
     def _to_tokens(self, x):
         """Token ids `(batch, h * w)` of images or of token grids."""
-        dtype = keras.backend.standardize_dtype(x.dtype)
-        if dtype == "uint8":  # images in [0, 255]
-            x = ops.cast(x, "float32") / 127.5 - 1.0
-        if "int" in dtype and dtype != "uint8":
-            tokens = ops.cast(x, "int32")
-        else:
-            tokens = self.tokenizer.tokenize(ops.cast(x, "float32"))
-        return ops.reshape(tokens, (-1, self.sequence_length))
+        return image_token_ids(self.tokenizer, x)
 
     def _logits(self, tokens, condition_ids, training=False):
         """Logits `(batch, h * w, V)` of every image token."""
@@ -434,28 +472,14 @@ class ImageTokenTransformer(GenerativeModel):
             uint8 images `(n, height, width, channels)`, or a dict with
             `"images"` and `"token_ids"`.
         """
-        sampling = token_samplers.check_sampling_arguments(
-            kwargs.pop("sampler", None),
-            kwargs.pop("temperature", 1.0),
-            kwargs.pop("top_k", None),
-            kwargs.pop("top_p", None),
-        )
-        token_samplers.get_sampler(*sampling)  # built outside the loop
-        kwargs["sampling"] = sampling
-        if kwargs.get("guidance_scale") is not None:
-            scale = av.check_float(
-                "guidance_scale", kwargs["guidance_scale"], minimum=0.0
+        check_generate_options(kwargs)
+        if kwargs.get("guidance_scale") is not None and not self.label_dropout:
+            raise ValueError(
+                "guidance_scale needs an ImageTokenTransformer trained with "
+                "label_dropout > 0 (it has no null class); received "
+                f"guidance_scale={kwargs['guidance_scale']} with "
+                "label_dropout=0"
             )
-            if not self.label_dropout:
-                raise ValueError(
-                    "guidance_scale needs an ImageTokenTransformer trained "
-                    "with label_dropout > 0 (it has no null class); received "
-                    f"guidance_scale={scale} with label_dropout=0"
-                )
-            kwargs["guidance_scale"] = scale
-        for name in ("cache", "return_token_ids"):
-            if name in kwargs:
-                av.check_type(name, kwargs[name], bool)
         return super().generate(inputs, num_samples, seed, **kwargs)
 
     def generate_step(

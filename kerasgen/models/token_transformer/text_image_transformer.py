@@ -11,7 +11,16 @@ from kerasgen.models.token_transformer.image_token_transformer import (
     TRANSFORMER_ARGUMENTS,
 )
 from kerasgen.models.token_transformer.image_token_transformer import (
+    check_generate_options,
+)
+from kerasgen.models.token_transformer.image_token_transformer import (
+    image_token_ids,
+)
+from kerasgen.models.token_transformer.image_token_transformer import (
     load_tokenizer,
+)
+from kerasgen.models.token_transformer.image_token_transformer import (
+    own_metrics,
 )
 from kerasgen.networks.causal_transformer import CausalTransformer
 from kerasgen.utils import argument_validation as av
@@ -116,9 +125,6 @@ class TextImageTransformer(GenerativeModel):
         }
         super().__init__(seed=seed, **kwargs)
         tokenizer = load_tokenizer(tokenizer)
-        tokenizer.trainable = False
-        for variable in tokenizer.variables:
-            variable.trainable = False
         if not isinstance(vocabulary, (list, tuple)) or not all(
             isinstance(word, str) for word in vocabulary
         ):
@@ -225,9 +231,9 @@ class TextImageTransformer(GenerativeModel):
 
     @property
     def metrics(self):
-        tokenizer = {id(metric) for metric in self.tokenizer.metrics}
-        own = [m for m in super().metrics if id(m) not in tokenizer]
-        return own + [self.bits_per_token_tracker]
+        return own_metrics(self, super().metrics) + [
+            self.bits_per_token_tracker
+        ]
 
     # --- Text.
     def tokenize_captions(self, captions):
@@ -273,14 +279,7 @@ class TextImageTransformer(GenerativeModel):
     # --- Sequences.
     def _image_ids(self, x):
         """Joint-vocabulary image ids `(batch, h * w)` of images or grids."""
-        dtype = keras.backend.standardize_dtype(x.dtype)
-        if dtype == "uint8":  # images in [0, 255]
-            x = ops.cast(x, "float32") / 127.5 - 1.0
-        if "int" in dtype and dtype != "uint8":
-            tokens = ops.cast(x, "int32")
-        else:
-            tokens = self.tokenizer.tokenize(ops.cast(x, "float32"))
-        tokens = ops.reshape(tokens, (-1, self.num_image_tokens))
+        tokens = image_token_ids(self.tokenizer, x)
         return tokens + self.text_vocabulary_size
 
     def _constant(self, token, batch):
@@ -479,20 +478,7 @@ class TextImageTransformer(GenerativeModel):
                 `return_token_ids` (also return the sampled sequences), and
                 `GenerativeModel.generate`'s options.
         """
-        kwargs["sampling"] = token_samplers.check_sampling_arguments(
-            kwargs.pop("sampler", None),
-            kwargs.pop("temperature", 1.0),
-            kwargs.pop("top_k", None),
-            kwargs.pop("top_p", None),
-        )
-        token_samplers.get_sampler(*kwargs["sampling"])
-        if kwargs.get("guidance_scale") is not None:
-            kwargs["guidance_scale"] = av.check_float(
-                "guidance_scale", kwargs["guidance_scale"], minimum=0.0
-            )
-        for name in ("cache", "return_token_ids"):
-            if name in kwargs:
-                av.check_type(name, kwargs[name], bool)
+        check_generate_options(kwargs)
         kwargs.setdefault("task", "image")
         if inputs is None and num_samples is not None:
             # No prompt: the caption-less sequence (the unconditional model
