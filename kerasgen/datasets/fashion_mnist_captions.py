@@ -215,6 +215,48 @@ def text_tokenizer(vocabulary_list=None, sequence_length=None):
     )
 
 
+def gpt2_tokenizer(words=None):
+    """A byte-level BPE `keras_hub.tokenizers.GPT2Tokenizer` of captions.
+
+    The tokenizer class of `gpt2_base_en`, with a small vocabulary made for
+    the captions: `<|endoftext|>` (GPT-2's start, end and padding token),
+    the 256 byte symbols, and every caption word whole, with and without
+    GPT-2's leading-space marker `Ġ` (and their prefixes, so that BPE
+    merges reach them). A caption word is one id; any other text falls
+    back to smaller pieces, down to single bytes: nothing is dropped and
+    no `[UNK]` is needed. The language model of `LiquidTransformer`'s
+    offline recipe is trained over it.
+
+    Args:
+        words: list of str or `None` for the caption words of
+            `vocabulary()`.
+    """
+    import keras_hub
+    from keras_hub.src.tokenizers.byte_pair_tokenizer import bytes_to_unicode
+
+    symbol_of = dict(zip(*bytes_to_unicode()))  # byte -> printable char
+    byte_symbols = [symbol_of[bytes([b])] for b in range(256)]
+    space = symbol_of[b" "]
+    if words is None:
+        words = [w for w in vocabulary() if w.isalpha()]
+    tokens = ["<|endoftext|>"] + byte_symbols
+    merges = []
+    # Merges of the space-prefixed forms first: inside " dark" the merge
+    # ("Ġ", "d") must win over a bare ("d", "a").
+    for form in [space + w for w in words] + list(words):
+        for end in range(2, len(form) + 1):
+            merge = f"{form[: end - 1]} {form[end - 1]}"
+            if merge not in merges:
+                merges.append(merge)
+                tokens.append(form[:end])
+    vocabulary_ids = {}
+    for token in tokens:
+        vocabulary_ids.setdefault(token, len(vocabulary_ids))
+    return keras_hub.tokenizers.GPT2Tokenizer(
+        vocabulary=vocabulary_ids, merges=merges
+    )
+
+
 def load_data():
     """Fashion-MNIST images with their captions and labels.
 

@@ -13,6 +13,9 @@ from kerasgen.models.image_tokenizer import ImageTokenizer
 from kerasgen.models.token_transformer.image_token_transformer import (
     ImageTokenTransformer,
 )
+from kerasgen.models.token_transformer.liquid_transformer import (
+    LiquidTransformer,
+)
 from kerasgen.models.token_transformer.text_image_transformer import (
     TextImageTransformer,
 )

@@ -1,9 +1,11 @@
 """Presets: a model's config, weights and metadata in one folder.
 
-A preset folder holds `config.json` (the serialized model), `model.weights.h5`
-and `metadata.json` (sha256 of the weights, dataset, license, versions,
-parameter count). Bundled presets ("applications") live in
-`kerasgen/applications/bundles/<name>/` and ship inside the wheel.
+A preset folder holds `config.json` (the serialized model), `model.weights.h5`,
+`metadata.json` (sha256 of the weights and assets, dataset, license,
+versions, parameter count) and, for a model holding a text tokenizer,
+`assets/` (its vocabulary files, as keras-hub writes them). Bundled presets
+("applications") live in `kerasgen/applications/bundles/<name>/` and ship
+inside the wheel.
 """
 
 import datetime
@@ -16,6 +18,7 @@ import keras
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
 METADATA_FILE = "metadata.json"
+ASSETS_DIR = "assets"
 
 
 def bundles_dir():
@@ -110,6 +113,14 @@ def verify_weights(preset_dir):
         ValueError: naming the file and both hashes when they differ.
     """
     metadata = read_metadata(preset_dir)
+    for name, expected in metadata.get("assets_sha256", {}).items():
+        path = os.path.join(preset_dir, ASSETS_DIR, name)
+        actual = sha256_file(path) if os.path.isfile(path) else "missing"
+        if actual != expected:
+            raise ValueError(
+                f"asset file {path!r} failed its sha256 check: expected "
+                f"{expected}, got {actual}; restore it or re-save the preset."
+            )
     weights_path = os.path.join(preset_dir, WEIGHTS_FILE)
     expected = metadata.get("weights_sha256")
     if not expected:
@@ -294,6 +305,45 @@ def model_config(model):
     return _replace_references(config, replacements)
 
 
+def _asset_owners(model):
+    """`{folder: layer}` of the layers with files of their own (keras-hub
+    tokenizers' `save_assets`/`load_assets`), in a fixed order."""
+    owners = {}
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if callable(getattr(layer, "save_assets", None)):
+            owners[f"{len(owners)}_{layer.name}"] = layer
+    return owners
+
+
+def _save_assets(model, preset_dir):
+    """Writes the assets; returns `{relative path: sha256}`."""
+    hashes = {}
+    root = os.path.join(preset_dir, ASSETS_DIR)
+    if os.path.isdir(root):
+        import shutil
+
+        shutil.rmtree(root)
+    for folder, layer in _asset_owners(model).items():
+        path = os.path.join(root, folder)
+        os.makedirs(path)
+        layer.save_assets(path)
+        for name in sorted(os.listdir(path)):
+            hashes[f"{folder}/{name}"] = sha256_file(os.path.join(path, name))
+    return hashes
+
+
+def _load_assets(model, preset_dir):
+    for folder, layer in _asset_owners(model).items():
+        path = os.path.join(preset_dir, ASSETS_DIR, folder)
+        if not os.path.isdir(path):
+            raise ValueError(
+                f"preset {preset_dir!r} has no {ASSETS_DIR}/{folder} (the "
+                f"files of {type(layer).__name__} {layer.name!r}); re-save "
+                "the preset"
+            )
+        layer.load_assets(path)
+
+
 def save_preset(model, preset_dir, metadata=None, include_training_only=False):
     """Writes `model` as a preset folder (config, weights, metadata).
 
@@ -345,6 +395,9 @@ def save_preset(model, preset_dir, metadata=None, include_training_only=False):
         preset_reference(obj) for obj in referenced_objects(model)
     ]
     info["weights_sha256"] = sha256_file(weights_path)
+    assets = _save_assets(model, preset_dir)  # the copy has no vocabulary
+    if assets:
+        info["assets_sha256"] = assets
     with open(os.path.join(preset_dir, METADATA_FILE), "w") as f:
         json.dump(info, f, indent=2, sort_keys=True)
     return preset_dir
@@ -402,6 +455,7 @@ def load_preset(
                 )
             config["config"][key] = value
     model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    _load_assets(model, preset_dir)
     if cls is not None and not isinstance(model, cls):
         raise ValueError(
             f"preset {preset!r} holds a {metadata.get('class_name')}, not a "

@@ -57,12 +57,13 @@ def _data(model, n=8):
     }
 
 
-def _spans_are_valid(model, row):
-    """Every <boi> is followed by h*w image ids then <eoi>; no image id
-    outside a span; returns the number of spans."""
-    n = model.num_image_tokens
-    is_image = (row >= model.text_vocabulary_size) & (row < model.bos_id)
-    spans, i = 0, 0
+def _spans_are_valid(model, row, start=1):
+    """Every <boi> from `start` on is followed by h*w image ids then <eoi>;
+    no image id outside a span; returns the number of spans."""
+    n, first = model.num_image_tokens, model.text_vocabulary_size
+    is_image = (row >= first) & (row < first + model.image_vocabulary_size)
+    assert row[0] == model.bos_id
+    spans, i = 0, start
     while i < len(row):
         if row[i] == model.eos_id:
             return spans  # the row ends here
