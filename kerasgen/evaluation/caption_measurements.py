@@ -95,3 +95,27 @@ def image_to_text(context):
             np.mean([p["brightness"] == b for p, b in zip(parsed, wanted)])
         ),
     }
+
+
+@register_measurement(
+    "caption_perplexity",
+    kind="likelihood",
+    description="Language models with image ids (LiquidTransformer): "
+    "perplexity of the captions of num_samples split images, per word "
+    "token and <eos>, with the softmax over the whole vocabulary "
+    "(caption_perplexity) and over the text ids only "
+    "(caption_perplexity_text_only): the language ability left after the "
+    "image fine-tuning.",
+    keys=("caption_perplexity", "caption_perplexity_text_only"),
+    requires=("caption_perplexity",),
+)
+def caption_perplexity(context):
+    _, _, texts = _captioned_split(context)
+    texts = list(texts)
+    context.log(f"scoring {len(texts)} captions")
+    return {
+        "caption_perplexity": context.model.caption_perplexity(texts),
+        "caption_perplexity_text_only": context.model.caption_perplexity(
+            texts, text_only=True
+        ),
+    }

@@ -61,6 +61,10 @@ REQUIREMENTS = {
         lambda model: callable(getattr(model, "caption", None)),
         "caption() (a TextImageTransformer)",
     ),
+    "caption_perplexity": (
+        lambda model: callable(getattr(model, "caption_perplexity", None)),
+        "caption_perplexity() (a LiquidTransformer)",
+    ),
 }
 
 

@@ -794,3 +794,41 @@ def test_caption_measurements_of_an_oracle_and_a_liar(fmnist, classifier):
     liar = evaluation.evaluate(CaptionOracle(images, labels, False), **kwargs)
     assert liar["text_to_image_label_agreement"] < 0.3
     assert liar["caption_label_accuracy"] < 0.3
+
+
+class CaptionScorer:
+    """Records the captions it is asked to score; a 'perplexity' that
+    says how many of them name their image's class."""
+
+    def __init__(self, images, labels):
+        self.label_of = {}
+        from kerasgen.datasets import fashion_mnist_captions
+
+        for image, label in zip(images, labels):
+            self.label_of.setdefault(image.tobytes(), label)
+        self.parse = fashion_mnist_captions.parse_caption
+        self.seen = []
+
+    def caption_perplexity(self, captions, text_only=False):
+        self.seen.append((list(captions), text_only))
+        return float(len(captions)) + (0.5 if text_only else 0.0)
+
+
+def test_caption_perplexity_scores_the_split_captions(fmnist, classifier):
+    images, labels = fmnist
+    model = CaptionScorer(images, labels)
+    result = evaluation.evaluate(
+        model,
+        dataset=(images, labels),
+        metrics=["caption_perplexity"],
+        feature_extractor=classifier,
+        num_samples=200,
+        verbose=0,
+    )
+    assert result["caption_perplexity"] == 200.0
+    assert result["caption_perplexity_text_only"] == 200.5
+    (full, full_flag), (text, text_flag) = model.seen
+    assert full == text and (full_flag, text_flag) == (False, True)
+    # The captions of the split's images: every class word parses.
+    parsed = [model.parse(t)["label"] for t in full]
+    assert None not in parsed and len(set(parsed)) == 10
