@@ -4,7 +4,7 @@
 # see README.md for the time.
 set -euo pipefail
 RUN=${RUN:-runs/gated_pixelcnn_fashion_mnist}
-.venv/bin/kerasgen train gated_pixelcnn --dataset fashion_mnist --epochs 3 \
+.venv/bin/kerasgen train gated_pixelcnn --dataset fashion_mnist --epochs 4 \
   --batch-size 64 --filters 24 --num-layers 12 --kernel-size 5 \
   --output-filters 64 --label-dropout 0.1 --jit-compile true --seed 0 \
   --output-dir "$RUN" \
