@@ -135,26 +135,65 @@ more ids (here the 512 image ids plus `<boi>` and `<eoi>`), copies every
 weight and sets the new embedding rows to the mean of the old ones: the old
 tokens' logits do not change. With internet, the same call extends
 `keras_hub.models.GPT2CausalLM.from_preset("gpt2_base_en")`; here a small
-GPT-2 built from a config.
+GPT-2 built from a config, over `fashion_mnist_captions.gpt2_tokenizer()`:
+GPT-2's own byte-level BPE tokenizer class with a vocabulary made for the
+captions (every caption word one id, anything else split down to bytes).
 """
 
+text_tokenizer = fashion_mnist_captions.gpt2_tokenizer()
 backbone = keras_hub.models.GPT2Backbone(
-    vocabulary_size=len(fashion_mnist_captions.vocabulary()) + 2,
+    vocabulary_size=text_tokenizer.vocabulary_size(),
     num_layers=2,
     num_heads=2,
     hidden_dim=32,
     intermediate_dim=64,
     max_sequence_length=64,
+    dropout=0.0,
 )
-language_model = keras_hub.models.GPT2CausalLM(backbone)
+language_model = keras_hub.models.GPT2CausalLM(
+    backbone, keras_hub.models.GPT2CausalLMPreprocessor(text_tokenizer)
+)
 extended = kerasgen.models.extend_vocabulary(language_model, 512 + 2)
-ids = np.array([[3, 13, 11, 3, 8, 7]])
+ids = np.asarray(text_tokenizer(["a photo of a dark coat"]))
 x = {"token_ids": ids, "padding_mask": np.ones_like(ids, bool)}
 old, new = language_model(x), extended(x)
 print(
     f"vocabulary {backbone.vocabulary_size} -> "
     f"{extended.backbone.vocabulary_size}; old-token logits equal: "
-    f"{bool(np.array_equal(new[..., : backbone.vocabulary_size], old))}"
+    f"{bool(np.allclose(new[..., : backbone.vocabulary_size], old, atol=1e-6))}"
+)
+
+"""
+`LiquidTransformer` does this for you and trains the extended LM on the
+same two kinds of sequence as above. Liquid's recipe is: pretrain the LM on
+text, extend it, fine-tune on text and images. `fit_text` is the first step
+(the softmax over the text ids only, so the image rows stay untouched and
+are then set to the mean of the text rows), and `caption_perplexity`
+measures what the images cost the language model.
+"""
+
+liquid = kerasgen.models.LiquidTransformer(
+    "vqgan_fashion_mnist", language_model, max_text_length=8, seed=SEED
+)
+test_captions = list(c_test[:500])
+print(
+    "caption perplexity, untrained:",
+    round(liquid.caption_perplexity(test_captions, text_only=True), 1),
+)
+liquid.fit_text(list(c_train[:NUM_TRAIN]), epochs=EPOCHS, verbose=2)
+print(
+    "after text pretraining:",
+    round(liquid.caption_perplexity(test_captions, text_only=True), 2),
+)
+liquid.compile()
+liquid_inputs = {
+    "images": inputs["images"],  # the caption ids are the LM tokenizer's
+    "caption_ids": liquid.tokenize_captions(c_train[:NUM_TRAIN]),
+}
+liquid.fit(liquid_inputs, epochs=EPOCHS, batch_size=64, verbose=2)
+print(
+    "after the image fine-tuning:",
+    round(liquid.caption_perplexity(test_captions, text_only=True), 2),
 )
 
 """

@@ -7,13 +7,7 @@ import numpy as np
 from keras import ops
 
 from kerasgen.utils import argument_validation as av
-
-
-def check_bool(name, value):
-    """Raises a `ValueError` unless `value` is a bool."""
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be a bool; received {value!r}")
-    return value
+from kerasgen.utils.argument_validation import check_bool  # noqa: F401
 
 
 def check_vq_arguments(

@@ -68,6 +68,13 @@ def check_int(name, value, minimum=None, maximum=None, allow_none=False):
     return int(value)
 
 
+def check_bool(name, value):
+    """Checks a bool (Python or NumPy); returns it as a `bool`."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be a bool; received {_describe(value)}")
+    return bool(value)
+
+
 def check_positive_int(name, value, allow_none=False):
     """Checks an int >= 1; returns it."""
     return check_int(name, value, minimum=1, allow_none=allow_none)

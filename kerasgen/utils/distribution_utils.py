@@ -22,6 +22,8 @@ import re
 import keras
 from keras import ops
 
+from kerasgen.utils import argument_validation as av
+
 #: Values of `kind` that `distribution_scope` accepts.
 DISTRIBUTION_KINDS = ("none", "mirrored", "tpu", "data_parallel")
 
@@ -89,15 +91,9 @@ class DistributionContext:
                 `num_processes` (and, for `"mirrored"`/`"tpu"`, of
                 `num_replicas`).
         """
-        if (
-            isinstance(global_batch_size, bool)
-            or not isinstance(global_batch_size, int)
-            or global_batch_size < 1
-        ):
-            raise ValueError(
-                "global_batch_size must be an int >= 1; received "
-                f"{global_batch_size!r}"
-            )
+        global_batch_size = av.check_positive_int(
+            "global_batch_size", global_batch_size
+        )
         divisor = self.num_processes
         if self.strategy is not None:
             divisor = self.num_replicas
@@ -340,14 +336,7 @@ def _check_kind(kind):
 def _check_processes(coordinator, num_processes, process_id):
     if num_processes is None:
         num_processes = 1
-    if (
-        isinstance(num_processes, bool)
-        or not isinstance(num_processes, int)
-        or num_processes < 1
-    ):
-        raise ValueError(
-            f"num_processes must be an int >= 1; received {num_processes!r}"
-        )
+    num_processes = av.check_positive_int("num_processes", num_processes)
     if num_processes > 1 and process_id is None:
         raise ValueError(
             f"process_id is required with num_processes={num_processes}; "
@@ -355,15 +344,9 @@ def _check_processes(coordinator, num_processes, process_id):
         )
     if process_id is None:
         process_id = 0
-    if (
-        isinstance(process_id, bool)
-        or not isinstance(process_id, int)
-        or not 0 <= process_id < num_processes
-    ):
-        raise ValueError(
-            f"process_id must be an int in [0, num_processes={num_processes})"
-            f"; received {process_id!r}"
-        )
+    process_id = av.check_int(
+        "process_id", process_id, minimum=0, maximum=num_processes - 1
+    )
     if num_processes > 1 and coordinator is None:
         raise ValueError(
             f"coordinator ('HOST:PORT' of process 0) is required with "

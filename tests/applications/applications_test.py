@@ -23,3 +23,18 @@ def test_vae_fashion_mnist_is_listed_and_loads():
 def test_unknown_application():
     with pytest.raises(ValueError, match="vae_fashion_mnist"):
         kerasgen.applications.load("vae_cifar10")
+
+
+@pytest.mark.parametrize(
+    "name", sorted(kerasgen.applications.list_applications())
+)
+def test_every_bundle_is_under_20_mb(name):
+    import os
+
+    root = kerasgen.applications.list_applications()[name]["path"]
+    size = sum(
+        os.path.getsize(os.path.join(folder, f))
+        for folder, _, files in os.walk(root)
+        for f in files
+    )
+    assert 0 < size < 20 * 2**20, f"{name}: {size / 2**20:.1f} MB"

@@ -97,3 +97,27 @@ def test_load_data_captions_every_image_deterministically():
     assert min(textures.values()) > 2000, textures
     again = captions_lib.load_data()[1][1]
     np.testing.assert_array_equal(again, c_test)
+
+
+def test_gpt2_tokenizer_keeps_caption_words_whole_and_falls_back_to_bytes():
+    import keras_hub
+
+    tokenizer = captions_lib.gpt2_tokenizer()
+    assert isinstance(tokenizer, keras_hub.tokenizers.GPT2Tokenizer)
+    end = tokenizer.token_to_id("<|endoftext|>")
+    assert tokenizer.start_token_id == tokenizer.end_token_id == end
+    text = "a photo of a light ankle boot, patterned"
+    ids = [int(i) for i in tokenizer(text)]
+    pieces = [tokenizer.id_to_token(i) for i in ids]
+    # One id per word (GPT-2's "Ġ" marks a leading space), "," on its own.
+    assert pieces == [
+        "a", "Ġphoto", "Ġof", "Ġa", "Ġlight", "Ġankle", "Ġboot", ",",
+        "Ġpatterned",
+    ]  # fmt: skip
+    assert tokenizer.detokenize(ids) == text
+    # Unknown text is split into known pieces, down to bytes: nothing lost.
+    for odd in ("a zebra-striped Coat!", "été 42"):
+        ids = [int(i) for i in tokenizer(odd)]
+        assert tokenizer.detokenize(ids) == odd
+    zebra = [tokenizer.id_to_token(int(i)) for i in tokenizer("zebra")]
+    assert len(zebra) > 1

@@ -120,7 +120,7 @@ def test_bad_arguments(kwargs, match):
     [
         ("127.0.0.1:1234", 0, None, "num_processes"),
         ("127.0.0.1:1234", 2, None, "process_id is required"),
-        ("127.0.0.1:1234", 2, 2, r"process_id must be an int in \[0, "),
+        ("127.0.0.1:1234", 2, 2, r"process_id must be an int in \[0, 1\]"),
         (None, 2, 1, "coordinator"),
         ("127.0.0.1", 2, 1, "HOST:PORT"),
     ],

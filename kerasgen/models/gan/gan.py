@@ -569,8 +569,7 @@ class GAN(GenerativeModel):
         if (
             self.num_classes is not None
             and inputs is None
-            and isinstance(num_samples, (int, np.integer))
-            and not isinstance(num_samples, bool)
+            and av.is_int(num_samples)
             and num_samples >= 1
         ):
             inputs = np.arange(num_samples) % self.num_classes
