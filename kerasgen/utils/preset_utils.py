@@ -264,6 +264,20 @@ def _weights_io():
     return saving_lib
 
 
+def _inference_weights(obj):
+    """`obj`'s weight values less those of its training-only networks
+    (a referenced VQ-GAN's discriminator: not in its preset, so freshly
+    initialised at every load)."""
+    skipped = {
+        id(v) for net in _training_only_objects(obj) for v in net.weights
+    }
+    return [
+        keras.ops.convert_to_numpy(v)
+        for v in obj.weights
+        if id(v) not in skipped
+    ]
+
+
 def _check_references_unchanged(model, bundle):
     """Refuses to reference a preset whose loaded copy has since changed.
 
@@ -276,7 +290,9 @@ def _check_references_unchanged(model, bundle):
     ):
         changed = any(
             a.shape != b.shape or not (a == b).all()
-            for a, b in zip(original.get_weights(), reloaded.get_weights())
+            for a, b in zip(
+                _inference_weights(original), _inference_weights(reloaded)
+            )
         )
         if changed:
             reference = preset_reference(original)

@@ -38,3 +38,31 @@ def test_every_bundle_is_under_20_mb(name):
         for f in files
     )
     assert 0 < size < 20 * 2**20, f"{name}: {size / 2**20:.1f} MB"
+
+
+TOKEN_MODELS = (
+    "ImageTokenTransformer",
+    "TextImageTransformer",
+    "LiquidTransformer",
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        name
+        for name, metadata in kerasgen.applications.list_applications().items()
+        if metadata["class_name"] in TOKEN_MODELS
+    ),
+)
+def test_token_models_reference_their_tokenizer_bundle(name):
+    import json
+    import os
+
+    root = kerasgen.applications.list_applications()[name]["path"]
+    config = json.load(open(os.path.join(root, "config.json")))["config"]
+    assert config["tokenizer"]["class_name"] == "PresetReference"
+    assert config["tokenizer"]["config"]["preset"] == "vqgan_fashion_mnist"
+    # The weights file holds the transformer, not the tokenizer's 4.8 MB.
+    size = os.path.getsize(os.path.join(root, "model.weights.h5"))
+    assert size < 4.5 * 2**20, size

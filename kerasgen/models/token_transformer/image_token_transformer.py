@@ -48,6 +48,18 @@ def load_tokenizer(tokenizer):
     return tokenizer
 
 
+def serialize_tokenizer(tokenizer):
+    """The tokenizer's config: `{preset, sha256}` when it came from a
+    preset, so that a `.keras` file (and a preset bundled from it) keeps
+    the reference instead of a copy; else its full config."""
+    from kerasgen.utils import preset_utils
+
+    reference = preset_utils.preset_reference(tokenizer)
+    if reference is not None:
+        return preset_utils.PresetReference.serialized(reference)
+    return keras.saving.serialize_keras_object(tokenizer)
+
+
 def image_token_ids(tokenizer, x):
     """Token ids `(batch, h * w)` of images or of token grids.
 
@@ -270,9 +282,7 @@ class ImageTokenTransformer(GenerativeModel):
         config = super().get_config()
         config.update(
             {
-                "tokenizer": keras.saving.serialize_keras_object(
-                    self.tokenizer
-                ),
+                "tokenizer": serialize_tokenizer(self.tokenizer),
                 "num_classes": self.num_classes,
                 "label_dropout": self.label_dropout,
                 "transformer": keras.saving.serialize_keras_object(

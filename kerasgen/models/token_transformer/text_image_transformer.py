@@ -22,6 +22,9 @@ from kerasgen.models.token_transformer.image_token_transformer import (
 from kerasgen.models.token_transformer.image_token_transformer import (
     own_metrics,
 )
+from kerasgen.models.token_transformer.image_token_transformer import (
+    serialize_tokenizer,
+)
 from kerasgen.networks.causal_transformer import CausalTransformer
 from kerasgen.utils import argument_validation as av
 from kerasgen.utils import distribution_utils
@@ -104,9 +107,7 @@ class EarlyFusionTransformer(GenerativeModel):
         config = super().get_config()
         config.update(
             {
-                "tokenizer": keras.saving.serialize_keras_object(
-                    self.tokenizer
-                ),
+                "tokenizer": serialize_tokenizer(self.tokenizer),
                 "max_text_length": self.max_text_length,
                 "caption_dropout": self.caption_dropout,
                 "image_first_rate": self.image_first_rate,

@@ -256,3 +256,20 @@ class PresetReferenceTest(TestCase):
         np.testing.assert_array_equal(
             loaded.generate(labels, seed=0), model.generate(labels, seed=0)
         )
+
+    def test_reference_survives_a_keras_file(self):
+        # `kerasgen train` saves a .keras file and `kerasgen bundle` makes
+        # the preset from it: the reference must come through.
+        model = ImageTokenTransformer(
+            "vqvae_fashion_mnist", num_classes=10, seed=0, **TINY
+        )
+        path = os.path.join(self.get_temp_dir(), "model.keras")
+        model.save(path)
+        restored = keras.saving.load_model(path)
+        preset = os.path.join(self.get_temp_dir(), "from_keras_file")
+        restored.save_to_preset(preset)
+        with open(os.path.join(preset, "config.json")) as f:
+            config = json.load(f)["config"]
+        self.assertEqual(config["tokenizer"]["class_name"], "PresetReference")
+        size = os.path.getsize(os.path.join(preset, "model.weights.h5"))
+        self.assertLess(size, 200_000)
