@@ -6,7 +6,7 @@
 set -euo pipefail
 RUN=${RUN:-runs/text_image_transformer_fashion_mnist}
 .venv/bin/kerasgen train text_image_transformer --dataset fashion_mnist \
-  --tokenizer vqgan_fashion_mnist --epochs 4 --batch-size 64 \
+  --tokenizer vqgan_fashion_mnist --epochs 6 --batch-size 64 \
   --num-layers 4 --num-heads 4 --hidden-dim 128 --intermediate-dim 512 \
   --max-text-length 8 --caption-dropout 0.1 --image-first-rate 0.5 \
   --jit-compile true --seed 0 --output-dir "$RUN" --verbose 2
