@@ -42,7 +42,7 @@ demo: venv data
 	@echo "Samples written to $(DEMO_DIR)/generated.png"
 
 test: venv data
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check kerasgen tests examples benchmarks

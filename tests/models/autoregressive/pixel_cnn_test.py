@@ -100,11 +100,14 @@ class PixelCNNTest(TestCase):
 
     def test_temperature_sharpens(self):
         model = tiny()
-        model.compile()
+        model.compile(optimizer=keras.optimizers.Adam(1e-2))
         # Values peaked around 128: a learnable, non-uniform distribution.
         rng = np.random.default_rng(0)
         peaked = np.clip(rng.normal(128, 12, (64, 5, 5, 1)), 0, 255)
-        model.fit(peaked.astype("uint8"), epochs=5, batch_size=16, verbose=0)
+        model.fit(peaked.astype("uint8"), epochs=10, batch_size=16, verbose=0)
+        # Learned: well below the 5.55 nats/pixel of a uniform choice.
+        nats = -model.log_prob(peaked.astype("uint8")).mean() / 25
+        self.assertLess(nats, 4.5)
         cold = model.generate(
             num_samples=32, seed=0, temperature=0.3, return_log_prob=True
         )
