@@ -12,6 +12,7 @@ from kerasgen.models.token_transformer.text_image_transformer import (
 from kerasgen.models.token_transformer.vocabulary_extension import (
     extend_vocabulary,
 )
+from kerasgen.models.token_transformer.vocabulary_extension import mean_rows
 
 #: The ids added after the text and image ids.
 NEW_SPECIAL_TOKENS = ("<boi>", "<eoi>")
@@ -341,10 +342,9 @@ class LiquidTransformer(EarlyFusionTransformer):
         for weight in embedding.weights:
             value = np.asarray(ops.convert_to_numpy(weight))
             axis = list(value.shape).index(self.vocabulary_size)
-            text = np.take(value, np.arange(size), axis=axis)
-            mean = text.mean(axis=axis, keepdims=True)
-            rows = np.repeat(mean, self.vocabulary_size - size, axis=axis)
-            weight.assign(np.concatenate([text, rows], axis=axis))
+            weight.assign(
+                mean_rows(value, size, self.vocabulary_size, axis=axis)
+            )
 
 
 def _without_compile_config(config):

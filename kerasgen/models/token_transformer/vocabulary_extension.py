@@ -98,10 +98,16 @@ def extend_vocabulary(causal_lm, num_new_tokens):
                 f"weight {old.path} changed shape {tuple(old.shape)} -> "
                 f"{tuple(new.shape)}: only the vocabulary axis may grow"
             )
-        axis = changed[0]
-        mean = value.mean(axis=axis, keepdims=True)
-        rows = np.repeat(mean, num_new_tokens, axis=axis)
-        new.assign(np.concatenate([value, rows], axis=axis))
+        new.assign(mean_rows(value, old_size, new_size, axis=changed[0]))
     return type(causal_lm)(
         backbone=new_backbone, preprocessor=causal_lm.preprocessor
     )
+
+
+def mean_rows(value, old_size, new_size, axis):
+    """`value`'s first `old_size` rows along `axis`, then rows equal to
+    their mean up to `new_size` (the initialisation of new token ids)."""
+    old = np.take(value, np.arange(old_size), axis=axis)
+    mean = old.mean(axis=axis, keepdims=True)
+    rows = np.repeat(mean, new_size - old_size, axis=axis)
+    return np.concatenate([old, rows], axis=axis)
