@@ -13,6 +13,7 @@ from kerasgen import metrics
 from kerasgen import models
 from kerasgen import networks
 from kerasgen import quantizers
+from kerasgen import schedulers
 from kerasgen import tokenizers
 from kerasgen import utils
 from kerasgen.version import __version__

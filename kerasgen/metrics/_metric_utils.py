@@ -119,6 +119,34 @@ def scalar_result(value, dtype):
     return keras.ops.convert_to_tensor(float(value), dtype=dtype)
 
 
+class MeanStdResult:
+    """Mixin of a metric whose `_compute()` returns `(mean, std)`.
+
+    `result()` is the mean, `std()` the standard deviation over the
+    metric's splits or subsets, `result_dict()` both under the names in
+    `result_names`; the computation is cached in `_cached_result` until
+    the state changes.
+    """
+
+    result_names = ("mean", "std")
+
+    def _cached_compute(self):
+        if self._cached_result is None:
+            self._cached_result = self._compute()
+        return self._cached_result
+
+    def result(self):
+        return scalar_result(self._cached_compute()[0], self.dtype)
+
+    def std(self):
+        """Standard deviation over the splits or subsets, as a float."""
+        return self._cached_compute()[1]
+
+    def result_dict(self):
+        """`{result_names[0]: mean, result_names[1]: std}`, floats."""
+        return dict(zip(self.result_names, self._cached_compute()))
+
+
 class GaussianAccumulator:
     """Streaming mean and covariance of feature vectors, in float64.
 

@@ -3,8 +3,8 @@
 import keras
 import numpy as np
 
+from kerasgen.metrics._metric_utils import MeanStdResult
 from kerasgen.metrics._metric_utils import get_feature_extractor
-from kerasgen.metrics._metric_utils import scalar_result
 from kerasgen.metrics._metric_utils import serialize_feature_extractor
 from kerasgen.metrics._metric_utils import to_numpy
 from kerasgen.metrics._metric_utils import validate_features
@@ -12,7 +12,7 @@ from kerasgen.utils import argument_validation as av
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class InceptionScore(keras.metrics.Metric):
+class InceptionScore(MeanStdResult, keras.metrics.Metric):
     """Inception Score (IS) as a streaming Keras metric.
 
     `exp(E_x KL(p(y|x) || p(y)))` where `p(y|x)` are a classifier's class
@@ -54,6 +54,8 @@ class InceptionScore(keras.metrics.Metric):
     References:
         Salimans et al. 2016, "Improved Techniques for Training GANs".
     """
+
+    result_names = ("inception_score_mean", "inception_score_std")
 
     def __init__(
         self,
@@ -166,23 +168,6 @@ class InceptionScore(keras.metrics.Metric):
             kl = (split * np.log(ratio)).sum(axis=1)
             scores.append(np.exp(kl.mean()))
         return float(np.mean(scores)), float(np.std(scores))
-
-    def _cached_compute(self):
-        if self._cached_result is None:
-            self._cached_result = self._compute()
-        return self._cached_result
-
-    def result(self):
-        return scalar_result(self._cached_compute()[0], self.dtype)
-
-    def std(self):
-        """Standard deviation of the score over the splits, as a float."""
-        return self._cached_compute()[1]
-
-    def result_dict(self):
-        """`{"inception_score_mean": float, "inception_score_std": float}`."""
-        mean, std = self._cached_compute()
-        return {"inception_score_mean": mean, "inception_score_std": std}
 
     def get_config(self):
         config = super().get_config()

@@ -3,8 +3,8 @@
 import keras
 import numpy as np
 
+from kerasgen.metrics._metric_utils import MeanStdResult
 from kerasgen.metrics._metric_utils import StoredFeatureMetric
-from kerasgen.metrics._metric_utils import scalar_result
 from kerasgen.utils import argument_validation as av
 
 
@@ -33,7 +33,7 @@ def polynomial_mmd_unbiased(real_features, fake_features):
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class KernelInceptionDistance(StoredFeatureMetric):
+class KernelInceptionDistance(MeanStdResult, StoredFeatureMetric):
     """Kernel Inception Distance (KID) as a streaming Keras metric.
 
     The squared maximum mean discrepancy between real and generated
@@ -86,6 +86,8 @@ class KernelInceptionDistance(StoredFeatureMetric):
         Binkowski et al. 2018, "Demystifying MMD GANs".
     """
 
+    result_names = ("kid_mean", "kid_std")
+
     def __init__(
         self,
         feature_extractor=None,
@@ -121,18 +123,6 @@ class KernelInceptionDistance(StoredFeatureMetric):
                 real[real_ids], fake[fake_ids]
             )
         return float(values.mean()), float(values.std())
-
-    def result(self):
-        return scalar_result(self._cached_compute()[0], self.dtype)
-
-    def std(self):
-        """Standard deviation of MMD^2 over the subsets, as a float."""
-        return self._cached_compute()[1]
-
-    def result_dict(self):
-        """`{"kid_mean": float, "kid_std": float}`."""
-        mean, std = self._cached_compute()
-        return {"kid_mean": mean, "kid_std": std}
 
     def get_config(self):
         config = super().get_config()

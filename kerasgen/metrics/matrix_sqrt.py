@@ -65,13 +65,7 @@ def trace_sqrt_product(sigma1, sigma2):
     >>> trace_sqrt_product(np.diag([1.0, 4.0]), np.diag([4.0, 9.0]))
     8.0
     """
-    sigma1 = _check_square(sigma1, "sigma1")
-    sigma2 = _check_square(sigma2, "sigma2")
-    if sigma1.shape != sigma2.shape:
-        raise ValueError(
-            f"sigma1 and sigma2 must have the same shape; received "
-            f"{sigma1.shape} and {sigma2.shape}"
-        )
+    sigma1, sigma2 = _check_pair(sigma1, sigma2)
     root1 = sqrtm_psd(sigma1)
     middle = root1 @ ((sigma2 + sigma2.T) / 2.0) @ root1
     eigenvalues = np.linalg.eigvalsh((middle + middle.T) / 2.0)
@@ -98,6 +92,13 @@ def sqrtm_product(sigma1, sigma2):
     array([[2., 0.],
            [0., 6.]])
     """
+    sigma1, sigma2 = _check_pair(sigma1, sigma2)
+    root1 = sqrtm_psd(sigma1)
+    middle = sqrtm_psd(root1 @ ((sigma2 + sigma2.T) / 2.0) @ root1)
+    return root1 @ middle @ np.linalg.pinv(root1, hermitian=True)
+
+
+def _check_pair(sigma1, sigma2):
     sigma1 = _check_square(sigma1, "sigma1")
     sigma2 = _check_square(sigma2, "sigma2")
     if sigma1.shape != sigma2.shape:
@@ -105,6 +106,4 @@ def sqrtm_product(sigma1, sigma2):
             f"sigma1 and sigma2 must have the same shape; received "
             f"{sigma1.shape} and {sigma2.shape}"
         )
-    root1 = sqrtm_psd(sigma1)
-    middle = sqrtm_psd(root1 @ ((sigma2 + sigma2.T) / 2.0) @ root1)
-    return root1 @ middle @ np.linalg.pinv(root1, hermitian=True)
+    return sigma1, sigma2

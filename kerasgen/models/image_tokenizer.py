@@ -6,6 +6,8 @@ from keras import ops
 
 from kerasgen.models import _config_utils
 from kerasgen.models.generative_model import GenerativeModel
+from kerasgen.networks.residual_decoder import ResidualDecoder
+from kerasgen.networks.residual_encoder import ResidualEncoder
 from kerasgen.quantizers import _quantizer_utils as quantizer_utils
 from kerasgen.utils import distribution_utils
 from kerasgen.utils import image_utils
@@ -164,6 +166,47 @@ class ImageTokenizer(GenerativeModel):
             encoder, decoder, **levels
         )
         return encoder, decoder, quantizer, levels
+
+    def _set_networks(
+        self,
+        encoder,
+        decoder,
+        quantizer,
+        levels,
+        encoder_dim,
+        decoder_dim,
+        default_quantizer,
+    ):
+        """Sets the networks, the default ones built where `None`.
+
+        The defaults are a `ResidualEncoder` to `encoder_dim` channels, a
+        `ResidualDecoder` from `decoder_dim` channels (both with the
+        resolved `levels` of `_given_networks_and_levels`) and
+        `default_quantizer()`. Also sets `image_shape` and the level
+        attributes and builds the token shape.
+        """
+        image_shape = levels["image_shape"]
+        blocks = {
+            key: levels[key]
+            for key in ("filters", "num_res_blocks", "num_groups")
+        }
+        if encoder is None:
+            encoder = ResidualEncoder(
+                image_shape, encoder_dim, name="encoder", **blocks
+            )
+        if decoder is None:
+            decoder = ResidualDecoder(
+                image_shape, decoder_dim, name="decoder", **blocks
+            )
+        self.encoder = encoder
+        self.quantizer = default_quantizer() if quantizer is None else quantizer
+        self.decoder = decoder
+
+        # === Config ===
+        self.image_shape = image_shape
+        for key, value in blocks.items():
+            setattr(self, key, value)
+        self._build_token_shape()
 
     def _hyperparameters(self):
         """`name -> (value, default sub-networks that use it)` (subclasses).

@@ -46,6 +46,8 @@ class GumbelQuantizer(Quantizer):
             1.0.
         kl_weight: float >= 0. Weight of the KL to the uniform prior.
             Defaults to 5e-4 (taming-transformers' default).
+        entropy_weight: float >= 0. Weight of the entropy penalty above.
+            Defaults to 0.0 (off).
         straight_through: bool. Hard one-hot forward in training. Defaults
             to `False`.
         seed: int or `None`. Seed of the codebook initializer and the
@@ -91,12 +93,14 @@ class GumbelQuantizer(Quantizer):
         kl_weight=5e-4,
         straight_through=False,
         seed=None,
+        entropy_weight=0.0,
         **kwargs,
     ):
         codebook_size = av.check_positive_int("codebook_size", codebook_size)
         codebook_dim = av.check_positive_int("codebook_dim", codebook_dim)
         _check_temperature(temperature)
         av.check_float("kl_weight", kl_weight, minimum=0.0)
+        av.check_float("entropy_weight", entropy_weight, minimum=0.0)
         utils.check_bool("straight_through", straight_through)
         super().__init__(codebook_size, codebook_dim, **kwargs)
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -104,6 +108,7 @@ class GumbelQuantizer(Quantizer):
         # === Config ===
         self.temperature = float(temperature)
         self.kl_weight = float(kl_weight)
+        self.entropy_weight = float(entropy_weight)
         self.straight_through = straight_through
         self.seed = seed
 
@@ -160,6 +165,8 @@ class GumbelQuantizer(Quantizer):
             axis=-1,
         )
         loss = self.kl_weight * utils.per_example_mean(kl)
+        if self.entropy_weight > 0.0:
+            loss = loss + self.entropy_weight * _entropy_penalty(probabilities)
 
         return {
             "quantized": quantized,
@@ -172,6 +179,18 @@ class GumbelQuantizer(Quantizer):
 
     def _indices_to_codes(self, indices):
         return ops.take(ops.convert_to_tensor(self.codebook), indices, axis=0)
+
+
+def _entropy(probabilities):
+    return -ops.sum(probabilities * ops.log(probabilities + 1e-10), axis=-1)
+
+
+def _entropy_penalty(probabilities):
+    """Per example: its mean position entropy minus the batch's entropy."""
+    size = ops.shape(probabilities)[-1]
+    flat = ops.reshape(probabilities, (-1, size))
+    batch_entropy = _entropy(ops.mean(flat, axis=0))
+    return utils.per_example_mean(_entropy(probabilities)) - batch_entropy
 
 
 def _check_temperature(temperature):

@@ -8,6 +8,7 @@ models own their optimizer defaults (Adam, `default_learning_rate`).
 
 import inspect
 
+from kerasgen.recipes.recipe import TINY_TRANSFORMER_ARGUMENTS
 from kerasgen.recipes.recipe import Recipe
 from kerasgen.recipes.recipe import boolean
 from kerasgen.recipes.recipe import int_tuple
@@ -193,13 +194,4 @@ class ImageTransformerRecipe(AutoregressiveRecipe):
         "sampling (2018)"
     )
     model_class_name = "ImageTransformer"
-    tiny_arguments = (
-        "--num-layers",
-        "1",
-        "--num-heads",
-        "2",
-        "--hidden-dim",
-        "8",
-        "--intermediate-dim",
-        "16",
-    )
+    tiny_arguments = TINY_TRANSFORMER_ARGUMENTS

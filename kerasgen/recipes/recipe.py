@@ -43,6 +43,19 @@ class DatasetInfo:
         return self._num_classes
 
 
+#: `tiny_arguments` of the recipes whose flags size a `CausalTransformer`.
+TINY_TRANSFORMER_ARGUMENTS = (
+    "--num-layers",
+    "1",
+    "--num-heads",
+    "2",
+    "--hidden-dim",
+    "8",
+    "--intermediate-dim",
+    "16",
+)
+
+
 class Recipe:
     """How `kerasgen train NAME` builds and trains one model.
 

@@ -1,5 +1,6 @@
 """Recipes of the transformers over image tokens (and text)."""
 
+from kerasgen.recipes.recipe import TINY_TRANSFORMER_ARGUMENTS
 from kerasgen.recipes.recipe import Recipe
 from kerasgen.recipes.recipe import boolean
 from kerasgen.recipes.recipe import register_recipe
@@ -14,16 +15,7 @@ class _TransformerRecipe(Recipe):
     network_name = "CausalTransformer"
     #: Architecture defaults of the model's default transformer.
     extra_architecture = {}
-    tiny_arguments = (
-        "--num-layers",
-        "1",
-        "--num-heads",
-        "2",
-        "--hidden-dim",
-        "8",
-        "--intermediate-dim",
-        "16",
-    )
+    tiny_arguments = TINY_TRANSFORMER_ARGUMENTS
 
     def architecture(self):
         from kerasgen.models.token_transformer import image_token_transformer

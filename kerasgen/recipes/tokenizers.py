@@ -189,6 +189,13 @@ class DiscreteVAERecipe(TokenizerRecipe):
             help="Hard one-hot codes in the forward pass of training, "
             "softmax gradients (straight-through Gumbel-softmax).",
         )
+        parser.add_argument(
+            "--entropy-weight",
+            type=float,
+            default=0.0,
+            help="Weight of the entropy penalty (confident codes spread over "
+            "the codebook, MAGVIT-v2's). Default: 0 (off).",
+        )
 
     def build_model(self, args, dataset_info):
         from kerasgen.models import DiscreteVAE
@@ -200,6 +207,9 @@ class DiscreteVAERecipe(TokenizerRecipe):
             filters=args.filters,
             kl_weight=av.check_float("--kl-weight", args.kl_weight, 0.0),
             straight_through=args.straight_through,
+            entropy_weight=av.check_float(
+                "--entropy-weight", args.entropy_weight, 0.0
+            ),
             seed=args.seed,
         )
 

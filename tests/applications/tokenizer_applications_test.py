@@ -52,6 +52,48 @@ def test_round_trip_is_the_reconstruction(name, x_test):
     assert error < 0.5 * np.mean((targets - targets.mean(0)) ** 2), error
 
 
+# sha256 of the int32 little-endian token ids of the 10,000 test images as
+# tokenized by the vqgan_fashion_mnist bundle of commit 888a150, which still
+# held the discriminator and the perceptual network (5,099,096-byte weights;
+# it loads with today's code: `keras.saving.deserialize_keras_object` on its
+# config.json, then `load_weights`).
+VQGAN_888A150_TEST_IDS_SHA256 = (
+    "3c12336c05b1674af94801c7e87e3f88f030f7ff6350228b4926cef9001c4d2a"
+)
+
+
+@pytest.mark.large
+def test_inference_vqgan_bundle_tokenizes_as_the_full_one_did(x_test):
+    import hashlib
+    import os
+
+    import h5py
+
+    from kerasgen.utils import preset_utils
+
+    model = kerasgen.models.VQGAN.from_preset("vqgan_fashion_mnist")
+    # The weights file holds the autoencoder and codebook only.
+    path = preset_utils.resolve_preset("vqgan_fashion_mnist")
+    sizes = []
+    with h5py.File(os.path.join(path, "model.weights.h5")) as weights:
+        weights.visititems(
+            lambda name, item: sizes.append(item.size)
+            if isinstance(item, h5py.Dataset) and "rng" not in name
+            else None
+        )
+    inference = [model.encoder, model.decoder, model.quantizer]
+    assert sum(sizes) == sum(
+        int(np.prod(w.shape)) for net in inference for w in net.weights
+    )
+    assert sum(sizes) < 0.4 * (
+        sum(sizes) + model.discriminator.count_params()
+        + model.perceptual_loss.count_params()
+    )
+    ids = _tokens(model, x_test).astype("<i4")
+    digest = hashlib.sha256(ids.tobytes()).hexdigest()
+    assert digest == VQGAN_888A150_TEST_IDS_SHA256
+
+
 @pytest.mark.large
 def test_vqvae_with_restarts_uses_most_of_its_codebook(x_test):
     model = kerasgen.models.VQVAE.from_preset("vqvae_fashion_mnist")

@@ -120,6 +120,31 @@ class GumbelQuantizerTest(TestCase):
         uniform = quantizer(np.zeros((3, 8), "float32"))["loss"].numpy()
         self.assertAllClose(uniform, np.zeros(3), atol=1e-6)
 
+    def test_entropy_penalty_matches_numpy(self):
+        quantizer = GumbelQuantizer(
+            8, 4, kl_weight=0.0, entropy_weight=0.3, seed=0
+        )
+        loss = quantizer(self.logits)["loss"].numpy()
+        probabilities = _softmax(self.logits.astype("float64"))
+
+        def entropy(p):
+            return -np.sum(p * np.log(p), axis=-1)
+
+        batch = entropy(probabilities.reshape(-1, 8).mean(axis=0))
+        expected = entropy(probabilities).mean(axis=(1, 2)) - batch
+        self.assertAllClose(loss, 0.3 * expected, rtol=1e-4)
+        # Confident codes spread evenly over the codebook: the minimum,
+        # -log(codebook_size); all positions on one code: 0.
+        spread = 50.0 * np.eye(8, dtype="float32").reshape(2, 2, 2, 8)
+        self.assertAllClose(
+            quantizer(spread)["loss"].numpy(),
+            [-0.3 * np.log(8)] * 2,
+            atol=1e-4,
+        )
+        same = np.zeros((2, 2, 2, 8), "float32")
+        same[..., 3] = 50.0
+        self.assertAllClose(quantizer(same)["loss"].numpy(), [0, 0], atol=1e-4)
+
     def test_temperature_is_state_saved_with_the_model(self):
         quantizer = GumbelQuantizer(8, 4, temperature=0.5, seed=0)
         inputs = keras.Input((3, 3, 8))
@@ -166,6 +191,7 @@ class GumbelQuantizerTest(TestCase):
             ({"codebook_dim": -1}, "codebook_dim"),
             ({"temperature": 0.0}, "temperature"),
             ({"kl_weight": -1.0}, "kl_weight"),
+            ({"entropy_weight": -0.1}, "entropy_weight"),
             ({"straight_through": "yes"}, "straight_through"),
         ):
             arguments = dict({"codebook_size": 8, "codebook_dim": 4}, **kwargs)

@@ -4,8 +4,6 @@ import keras
 
 from kerasgen.models import _config_utils
 from kerasgen.models.image_tokenizer import ImageTokenizer
-from kerasgen.networks.residual_decoder import ResidualDecoder
-from kerasgen.networks.residual_encoder import ResidualEncoder
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -47,6 +45,9 @@ class DiscreteVAE(ImageTokenizer):
             Defaults to 5e-4.
         straight_through: bool. Hard one-hot codes in the forward pass of
             training (straight-through gradients). Defaults to `False`.
+        entropy_weight: float >= 0. Weight of the quantizer's entropy
+            penalty (confident codes, spread over the codebook; see
+            `GumbelQuantizer`). Defaults to 0.0.
         reconstruction_loss: `"mse"` or `"l1"`. Defaults to `"mse"`.
         encoder, decoder, quantizer: a `keras.Model` from images to
             `codebook_size` logits per position, a `keras.Model` from
@@ -88,6 +89,7 @@ class DiscreteVAE(ImageTokenizer):
         temperature=None,
         kl_weight=None,
         straight_through=None,
+        entropy_weight=None,
         reconstruction_loss="mse",
         encoder=None,
         decoder=None,
@@ -140,43 +142,33 @@ class DiscreteVAE(ImageTokenizer):
         straight_through = from_quantizer(
             "straight_through", straight_through, False
         )
-        levels = {
-            key: resolved[key]
-            for key in ("filters", "num_res_blocks", "num_groups")
-        }
-        if encoder is None:
-            encoder = ResidualEncoder(
-                image_shape, codebook_size, name="encoder", **levels
-            )
-        if decoder is None:
-            decoder = ResidualDecoder(
-                image_shape, codebook_dim, name="decoder", **levels
-            )
-        if quantizer is None:
-            quantizer = GumbelQuantizer(
+        entropy_weight = from_quantizer("entropy_weight", entropy_weight, 0.0)
+        self._set_networks(
+            encoder,
+            decoder,
+            quantizer,
+            resolved,
+            encoder_dim=codebook_size,
+            decoder_dim=codebook_dim,
+            default_quantizer=lambda: GumbelQuantizer(
                 codebook_size,
                 codebook_dim,
                 temperature=temperature,
                 kl_weight=kl_weight,
                 straight_through=straight_through,
+                entropy_weight=entropy_weight,
                 seed=seed,
                 name="quantizer",
-            )
-        self.encoder = encoder
-        self.quantizer = quantizer
-        self.decoder = decoder
+            ),
+        )
 
         # === Config ===
-        self.image_shape = image_shape
         self.codebook_size = codebook_size
         self.codebook_dim = codebook_dim
-        self.filters = levels["filters"]
-        self.num_res_blocks = levels["num_res_blocks"]
-        self.num_groups = levels["num_groups"]
         self.temperature = temperature
         self.kl_weight = kl_weight
         self.straight_through = straight_through
-        self._build_token_shape()
+        self.entropy_weight = entropy_weight
         self.built = True
 
     def _hyperparameters(self):
@@ -191,4 +183,5 @@ class DiscreteVAE(ImageTokenizer):
             "temperature": (self.temperature, quantizer),
             "kl_weight": (self.kl_weight, quantizer),
             "straight_through": (self.straight_through, quantizer),
+            "entropy_weight": (self.entropy_weight, quantizer),
         }

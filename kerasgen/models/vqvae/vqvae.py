@@ -4,8 +4,6 @@ import keras
 
 from kerasgen.models import _config_utils
 from kerasgen.models.image_tokenizer import ImageTokenizer
-from kerasgen.networks.residual_decoder import ResidualDecoder
-from kerasgen.networks.residual_encoder import ResidualEncoder
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -142,39 +140,26 @@ class VQVAE(ImageTokenizer):
                 )
             ],
         )
-        levels = {
-            key: resolved[key]
-            for key in ("filters", "num_res_blocks", "num_groups")
-        }
-        if encoder is None:
-            encoder = ResidualEncoder(
-                image_shape, latent_dim, name="encoder", **levels
-            )
-        if decoder is None:
-            decoder = ResidualDecoder(
-                image_shape, latent_dim, name="decoder", **levels
-            )
-        if quantizer is None:
-            quantizer = VectorQuantizer(
+        self._set_networks(
+            encoder,
+            decoder,
+            quantizer,
+            resolved,
+            encoder_dim=latent_dim,
+            decoder_dim=latent_dim,
+            default_quantizer=lambda: VectorQuantizer(
                 codebook_size,
                 latent_dim,
                 commitment_weight=commitment_weight,
                 seed=seed,
                 name="quantizer",
-            )
-        self.encoder = encoder
-        self.quantizer = quantizer
-        self.decoder = decoder
+            ),
+        )
 
         # === Config ===
-        self.image_shape = image_shape
         self.latent_dim = latent_dim
         self.codebook_size = codebook_size
-        self.filters = levels["filters"]
-        self.num_res_blocks = levels["num_res_blocks"]
-        self.num_groups = levels["num_groups"]
         self.commitment_weight = commitment_weight
-        self._build_token_shape()
         self.built = True
 
     def _hyperparameters(self):

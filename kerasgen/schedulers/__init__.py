@@ -1,0 +1,44 @@
+"""Diffusion schedulers: stateless noise schedules and reverse steps.
+
+`get_scheduler(name, like=None, **kwargs)` builds one by name (`"ddpm"`,
+`"ddim"`, `"dpm_solver"`), `like` a scheduler whose noise schedule the new
+one keeps (a model trained with one samples with another).
+"""
+
+from kerasgen.schedulers.ddim import DDIMScheduler
+from kerasgen.schedulers.ddpm import DDPMScheduler
+from kerasgen.schedulers.dpm_solver import DPMSolverMultistepScheduler
+from kerasgen.schedulers.scheduler import Scheduler
+from kerasgen.schedulers.scheduler import make_betas
+from kerasgen.schedulers.scheduler import rescale_zero_terminal_snr
+
+SCHEDULERS = {
+    cls.name: cls
+    for cls in (DDPMScheduler, DDIMScheduler, DPMSolverMultistepScheduler)
+}
+
+
+def list_schedulers():
+    """The registered scheduler names."""
+    return sorted(SCHEDULERS)
+
+
+def get_scheduler(name, like=None, **kwargs):
+    """A scheduler by registry name, or `name` itself if a `Scheduler`.
+
+    Args:
+        name: str (`list_schedulers()`) or a `Scheduler`.
+        like: a `Scheduler` or `None`. The new one keeps its noise
+            schedule and prediction type (`Scheduler.like`).
+        **kwargs: constructor arguments (overrides with `like`).
+    """
+    if isinstance(name, Scheduler):
+        return name
+    if name not in SCHEDULERS:
+        raise ValueError(
+            f"scheduler must be one of {list_schedulers()} or a Scheduler; "
+            f"received {name!r}"
+        )
+    if like is not None:
+        return like.like(SCHEDULERS[name], **kwargs)
+    return SCHEDULERS[name](**kwargs)
