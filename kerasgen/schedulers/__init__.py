@@ -1,20 +1,29 @@
 """Diffusion schedulers: stateless noise schedules and reverse steps.
 
 `get_scheduler(name, like=None, **kwargs)` builds one by name (`"ddpm"`,
-`"ddim"`, `"dpm_solver"`), `like` a scheduler whose noise schedule the new
+`"ddim"`, `"dpm_solver"`, `"euler"`, `"heun"`), `like` a scheduler whose noise schedule the new
 one keeps (a model trained with one samples with another).
 """
 
 from kerasgen.schedulers.ddim import DDIMScheduler
 from kerasgen.schedulers.ddpm import DDPMScheduler
 from kerasgen.schedulers.dpm_solver import DPMSolverMultistepScheduler
+from kerasgen.schedulers.karras import EulerScheduler
+from kerasgen.schedulers.karras import HeunScheduler
+from kerasgen.schedulers.karras import karras_sigmas
 from kerasgen.schedulers.scheduler import Scheduler
 from kerasgen.schedulers.scheduler import make_betas
 from kerasgen.schedulers.scheduler import rescale_zero_terminal_snr
 
 SCHEDULERS = {
     cls.name: cls
-    for cls in (DDPMScheduler, DDIMScheduler, DPMSolverMultistepScheduler)
+    for cls in (
+        DDPMScheduler,
+        DDIMScheduler,
+        DPMSolverMultistepScheduler,
+        EulerScheduler,
+        HeunScheduler,
+    )
 }
 
 

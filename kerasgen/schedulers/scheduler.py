@@ -294,8 +294,15 @@ class Scheduler:
 
     def previous_timesteps(self, timesteps):
         """The previous timestep of each entry: the next one, `-1` last."""
-        timesteps = np.asarray(timesteps, "int32")
-        return np.concatenate([timesteps[1:], [-1]]).astype("int32")
+        timesteps = np.asarray(timesteps)
+        return np.concatenate([timesteps[1:], [-1]]).astype(timesteps.dtype)
+
+    def alpha_bar_at(self, timesteps):
+        """`alpha_bar` at timesteps (NumPy, float64); `final_alpha_cumprod`
+        at -1."""
+        timesteps = np.asarray(timesteps, "int64")
+        value = self.alphas_cumprod[np.maximum(timesteps, 0)]
+        return np.where(timesteps < 0, self.final_alpha_cumprod, value)
 
     def initial_state(self, sample):
         """The loop state a multistep scheduler carries (here none)."""

@@ -19,9 +19,17 @@ from kerasgen import schedulers
 from kerasgen.schedulers import DDIMScheduler
 from kerasgen.schedulers import DDPMScheduler
 from kerasgen.schedulers import DPMSolverMultistepScheduler
+from kerasgen.schedulers import EulerScheduler
+from kerasgen.schedulers import HeunScheduler
 
 MU, S = 0.3, 0.5
-ALL = [DDPMScheduler, DDIMScheduler, DPMSolverMultistepScheduler]
+ALL = [
+    DDPMScheduler,
+    DDIMScheduler,
+    DPMSolverMultistepScheduler,
+    EulerScheduler,
+    HeunScheduler,
+]
 
 
 def oracle_eps(x, alpha_bar):
@@ -31,7 +39,7 @@ def oracle_eps(x, alpha_bar):
 
 def oracle_output(scheduler, x, timestep):
     """The oracle in the scheduler's prediction type."""
-    alpha_bar = scheduler.alphas_cumprod[timestep]
+    alpha_bar = scheduler.alpha_bar_at(timestep)
     a, b = np.sqrt(alpha_bar), np.sqrt(1.0 - alpha_bar)
     eps = oracle_eps(x, alpha_bar)
     x0 = (x - b * eps) / a
@@ -54,8 +62,8 @@ def run(scheduler, num_steps, num_samples=20000, seed=0, **step_kwargs):
         output = oracle_output(scheduler, np.asarray(x, "float64"), t)
         out = scheduler.step(
             ops.convert_to_tensor(output.astype("float32")),
-            int(t),
-            int(s),
+            t,
+            s,
             x,
             seed=generator,
             state=state,
@@ -105,6 +113,18 @@ def numpy_dpm_solver_2m(scheduler, num_steps, x):
     return x
 
 
+def numpy_euler(scheduler, timesteps, x):
+    """EDM Euler in sigma (`dx/dsigma = eps`), float64, then x_0."""
+    ab = scheduler.alpha_bar_at(timesteps)
+    sigma = np.sqrt((1 - ab) / ab)
+    x = x / np.sqrt(ab[0])  # into sigma space
+    for i in range(len(timesteps)):
+        eps = oracle_eps(x * np.sqrt(ab[i]), ab[i])
+        nxt = sigma[i + 1] if i + 1 < len(timesteps) else 0.0
+        x = x + (nxt - sigma[i]) * eps
+    return x
+
+
 def test_beta_schedules():
     betas = schedulers.make_betas(1000, 1e-4, 0.02, "linear")
     assert betas[0] == pytest.approx(1e-4) and betas[-1] == pytest.approx(0.02)
@@ -144,18 +164,46 @@ def test_zero_terminal_snr():
 @pytest.mark.parametrize("cls", ALL)
 @pytest.mark.parametrize("spacing", ["leading", "trailing", "linspace"])
 def test_timesteps_are_valid_and_strictly_decreasing(cls, spacing):
-    scheduler = cls(timestep_spacing=spacing)
+    kwargs = {}
+    if cls in (EulerScheduler, HeunScheduler):
+        kwargs = {"use_karras_sigmas": False}
+    scheduler = cls(timestep_spacing=spacing, **kwargs)
     for steps in (1, 7, 10, 13, 50, 999, 1000):
         timesteps = scheduler.timesteps(steps)
-        assert timesteps.dtype == np.int32 and len(timesteps) == steps
-        assert timesteps.min() >= 0 and timesteps.max() <= 999
-        assert np.all(np.diff(timesteps) < 0), (steps, timesteps)
         previous = scheduler.previous_timesteps(timesteps)
-        assert previous[-1] == -1
-        np.testing.assert_array_equal(previous[:-1], timesteps[1:])
+        levels, targets = timesteps, previous
+        if cls is HeunScheduler:  # t0, t1, t1, t2, t2, ...: predictors
+            assert len(timesteps) == 2 * steps - 1
+            np.testing.assert_array_equal(timesteps[1::2], timesteps[2::2])
+            np.testing.assert_array_equal(previous[1::2], timesteps[1::2])
+            levels, targets = timesteps[0::2], previous[0::2]
+        assert len(levels) == steps
+        assert levels.min() >= 0 and levels.max() <= 999
+        assert np.all(levels == np.round(levels))
+        assert np.all(np.diff(levels) < 0), (steps, levels)
+        assert targets[-1] == -1
+        np.testing.assert_array_equal(targets[:-1], levels[1:])
     for bad in (0, 1001, 2.5, None):
         with pytest.raises(ValueError, match="num_steps"):
             scheduler.timesteps(bad)
+
+
+@pytest.mark.parametrize("cls", [EulerScheduler, HeunScheduler])
+def test_karras_timesteps_have_the_karras_sigmas(cls):
+    scheduler = cls()
+    sigmas = np.sqrt((1 - scheduler.alphas_cumprod) / scheduler.alphas_cumprod)
+    for steps in (7, 10, 13):
+        timesteps = scheduler.timesteps(steps)
+        levels = timesteps if cls is EulerScheduler else timesteps[0::2]
+        assert np.all(np.diff(levels) < 0) and levels[0] == 999
+        assert levels[-1] == pytest.approx(0.0, abs=1e-4)
+        ab = scheduler.alpha_bar_at(levels)
+        expected = schedulers.karras_sigmas(sigmas[0], sigmas[-1], steps)
+        np.testing.assert_allclose(np.sqrt((1 - ab) / ab), expected, rtol=1e-4)
+        # The compiled path's alpha_bar is the same interpolation.
+        np.testing.assert_allclose(
+            [float(scheduler._alpha_bar(t)) for t in levels], ab, rtol=1e-4
+        )
 
 
 def test_timestep_spacings_match_diffusers():
@@ -222,6 +270,28 @@ def test_ddim_and_dpm_solver_equal_their_numpy_reference(prediction_type):
     )
     assert 0.47 < got.std() < 0.49, got.std()
     assert abs(got.mean() - MU) < 0.01
+
+
+def test_euler_equals_its_numpy_reference_and_heun_is_second_order():
+    start = np.random.default_rng(0).normal(size=(20000,))
+    euler = EulerScheduler()
+    got = run(euler, 20)
+    expected = numpy_euler(euler, euler.timesteps(20), start)
+    np.testing.assert_allclose(got, expected, atol=2e-4)
+    # DDIM is Euler at the same timesteps (Karras et al. section 4).
+    plain = EulerScheduler(use_karras_sigmas=False, timestep_spacing="leading")
+    np.testing.assert_allclose(
+        run(plain, 20), run(DDIMScheduler(), 20), atol=2e-4
+    )
+    # Heun is second order: doubling the levels divides its error by
+    # about 4 (Euler's by about 2); at 50 levels (99 network evaluations)
+    # it beats Euler at as many evaluations (measured: errors 0.0129 and
+    # 0.0013 at 25 and 50 levels, Euler 0.032 and 0.017 at 49 and 99).
+    heun = [abs(run(HeunScheduler(), n).std() - S) for n in (25, 50)]
+    plain = [abs(run(euler, 2 * n - 1).std() - S) for n in (25, 50)]
+    assert heun[0] / heun[1] > 3.0, heun
+    assert plain[0] / plain[1] < 2.5, plain
+    assert heun[1] < plain[1] / 4, (heun, plain)
 
 
 def test_dpm_solver_at_20_steps_is_closer_than_ddim():
