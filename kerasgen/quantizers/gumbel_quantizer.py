@@ -48,6 +48,13 @@ class GumbelQuantizer(Quantizer):
             Defaults to 5e-4 (taming-transformers' default).
         entropy_weight: float >= 0. Weight of the entropy penalty above.
             Defaults to 0.0 (off).
+        anneal_noise: bool. Scale the Gumbel noise by the current
+            temperature, so that training samples follow
+            `softmax(logits / temperature)`: as the temperature anneals,
+            the sampled code becomes the argmax that inference uses (with
+            constant noise the sample stays a draw from `softmax(logits)`,
+            which can differ from the argmax while the logits are flat).
+            Defaults to `False`.
         straight_through: bool. Hard one-hot forward in training. Defaults
             to `False`.
         seed: int or `None`. Seed of the codebook initializer and the
@@ -94,6 +101,7 @@ class GumbelQuantizer(Quantizer):
         straight_through=False,
         seed=None,
         entropy_weight=0.0,
+        anneal_noise=False,
         **kwargs,
     ):
         codebook_size = av.check_positive_int("codebook_size", codebook_size)
@@ -102,6 +110,7 @@ class GumbelQuantizer(Quantizer):
         av.check_float("kl_weight", kl_weight, minimum=0.0)
         av.check_float("entropy_weight", entropy_weight, minimum=0.0)
         utils.check_bool("straight_through", straight_through)
+        utils.check_bool("anneal_noise", anneal_noise)
         super().__init__(codebook_size, codebook_dim, **kwargs)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -109,6 +118,7 @@ class GumbelQuantizer(Quantizer):
         self.temperature = float(temperature)
         self.kl_weight = float(kl_weight)
         self.entropy_weight = float(entropy_weight)
+        self.anneal_noise = anneal_noise
         self.straight_through = straight_through
         self.seed = seed
 
@@ -147,6 +157,8 @@ class GumbelQuantizer(Quantizer):
             uniform = ops.clip(uniform, 1e-10, 1.0 - 1e-7)
             gumbel = -ops.log(-ops.log(uniform))
             temperature = ops.convert_to_tensor(self.current_temperature)
+            if self.anneal_noise:
+                gumbel = gumbel * temperature
             weights = ops.softmax((logits + gumbel) / temperature, axis=-1)
             indices = ops.cast(ops.argmax(weights, axis=-1), "int32")
             if self.straight_through:

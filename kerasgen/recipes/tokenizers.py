@@ -196,6 +196,12 @@ class DiscreteVAERecipe(TokenizerRecipe):
             help="Weight of the entropy penalty (confident codes spread over "
             "the codebook, MAGVIT-v2's). Default: 0 (off).",
         )
+        parser.add_argument(
+            "--anneal-noise",
+            action="store_true",
+            help="Scale the Gumbel noise by the temperature, so that late in "
+            "training the sampled code is the argmax inference uses.",
+        )
 
     def build_model(self, args, dataset_info):
         from kerasgen.models import DiscreteVAE
@@ -210,6 +216,7 @@ class DiscreteVAERecipe(TokenizerRecipe):
             entropy_weight=av.check_float(
                 "--entropy-weight", args.entropy_weight, 0.0
             ),
+            anneal_noise=args.anneal_noise,
             seed=args.seed,
         )
 

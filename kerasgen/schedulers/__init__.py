@@ -1,8 +1,9 @@
 """Diffusion schedulers: stateless noise schedules and reverse steps.
 
 `get_scheduler(name, like=None, **kwargs)` builds one by name (`"ddpm"`,
-`"ddim"`, `"dpm_solver"`, `"euler"`, `"heun"`), `like` a scheduler whose noise schedule the new
-one keeps (a model trained with one samples with another).
+`"ddim"`, `"dpm_solver"`, `"euler"`, `"heun"`), `like` a scheduler whose
+noise schedule the new one keeps (a model trained with one samples with
+another).
 """
 
 from kerasgen.schedulers.ddim import DDIMScheduler

@@ -48,6 +48,8 @@ class DiscreteVAE(ImageTokenizer):
         entropy_weight: float >= 0. Weight of the quantizer's entropy
             penalty (confident codes, spread over the codebook; see
             `GumbelQuantizer`). Defaults to 0.0.
+        anneal_noise: bool. Gumbel noise scaled by the temperature (see
+            `GumbelQuantizer`). Defaults to `False`.
         reconstruction_loss: `"mse"` or `"l1"`. Defaults to `"mse"`.
         encoder, decoder, quantizer: a `keras.Model` from images to
             `codebook_size` logits per position, a `keras.Model` from
@@ -90,6 +92,7 @@ class DiscreteVAE(ImageTokenizer):
         kl_weight=None,
         straight_through=None,
         entropy_weight=None,
+        anneal_noise=None,
         reconstruction_loss="mse",
         encoder=None,
         decoder=None,
@@ -143,6 +146,7 @@ class DiscreteVAE(ImageTokenizer):
             "straight_through", straight_through, False
         )
         entropy_weight = from_quantizer("entropy_weight", entropy_weight, 0.0)
+        anneal_noise = from_quantizer("anneal_noise", anneal_noise, False)
         self._set_networks(
             encoder,
             decoder,
@@ -157,6 +161,7 @@ class DiscreteVAE(ImageTokenizer):
                 kl_weight=kl_weight,
                 straight_through=straight_through,
                 entropy_weight=entropy_weight,
+                anneal_noise=anneal_noise,
                 seed=seed,
                 name="quantizer",
             ),
@@ -169,6 +174,7 @@ class DiscreteVAE(ImageTokenizer):
         self.kl_weight = kl_weight
         self.straight_through = straight_through
         self.entropy_weight = entropy_weight
+        self.anneal_noise = anneal_noise
         self.built = True
 
     def _hyperparameters(self):
@@ -184,4 +190,5 @@ class DiscreteVAE(ImageTokenizer):
             "kl_weight": (self.kl_weight, quantizer),
             "straight_through": (self.straight_through, quantizer),
             "entropy_weight": (self.entropy_weight, quantizer),
+            "anneal_noise": (self.anneal_noise, quantizer),
         }
