@@ -1,9 +1,10 @@
 """Diffusion schedulers: stateless noise schedules and reverse steps.
 
 `get_scheduler(name, like=None, **kwargs)` builds one by name (`"ddpm"`,
-`"ddim"`, `"dpm_solver"`, `"euler"`, `"heun"`), `like` a scheduler whose
-noise schedule the new one keeps (a model trained with one samples with
-another).
+`"ddim"`, `"dpm_solver"`, `"euler"`, `"heun"`, `"score_sde_vp"` for
+VP-trained models; `"annealed_langevin"`, `"score_sde_ve"` for VE-trained
+score models), `like` a scheduler whose noise schedule the new one keeps
+(a model trained with one samples with another of the same process).
 """
 
 from kerasgen.schedulers.ddim import DDIMScheduler
@@ -15,6 +16,10 @@ from kerasgen.schedulers.karras import karras_sigmas
 from kerasgen.schedulers.scheduler import Scheduler
 from kerasgen.schedulers.scheduler import make_betas
 from kerasgen.schedulers.scheduler import rescale_zero_terminal_snr
+from kerasgen.schedulers.score_sde import AnnealedLangevinScheduler
+from kerasgen.schedulers.score_sde import ScoreSdeVeScheduler
+from kerasgen.schedulers.score_sde import ScoreSdeVpScheduler
+from kerasgen.schedulers.score_sde import VEScheduler
 
 SCHEDULERS = {
     cls.name: cls
@@ -24,6 +29,9 @@ SCHEDULERS = {
         DPMSolverMultistepScheduler,
         EulerScheduler,
         HeunScheduler,
+        AnnealedLangevinScheduler,
+        ScoreSdeVeScheduler,
+        ScoreSdeVpScheduler,
     )
 }
 

@@ -16,7 +16,7 @@ def karras_sigmas(sigma_min, sigma_max, num_steps, rho=7.0):
 
     Example:
     >>> karras_sigmas(0.1, 10.0, 3).round(3)
-    array([10.   ,  1.546,  0.1  ])
+    array([10.   ,  1.451,  0.1  ])
     """
     ramp = np.linspace(0.0, 1.0, num_steps) if num_steps > 1 else np.zeros(1)
     low, high = sigma_min ** (1.0 / rho), sigma_max ** (1.0 / rho)
@@ -123,7 +123,7 @@ class EulerScheduler(_SigmaScheduler):
     Example:
     >>> scheduler = EulerScheduler(num_train_timesteps=100)
     >>> scheduler.timesteps(3).round(1)
-    array([99. , 41.2,  0. ], dtype=float32)
+    array([99. , 16.3,  0. ], dtype=float32)
     """
 
     name = "euler"
@@ -168,7 +168,7 @@ class HeunScheduler(_SigmaScheduler):
     Example:
     >>> scheduler = HeunScheduler(num_train_timesteps=100)
     >>> scheduler.timesteps(3).round(1)
-    array([99. , 41.2, 41.2,  0. ,  0. ], dtype=float32)
+    array([99. , 16.3, 16.3,  0. ,  0. ], dtype=float32)
     """
 
     name = "heun"

@@ -117,6 +117,9 @@ class Scheduler:
 
     #: Registry name (`get_scheduler`).
     name = None
+    #: The forward process: `"vp"` here, `"ve"` for the score-based
+    #: schedulers; a model samples only with schedulers of its process.
+    process = "vp"
     default_timestep_spacing = "leading"
 
     def __init__(
@@ -207,6 +210,11 @@ class Scheduler:
 
     def __repr__(self):
         return f"{type(self).__name__}({self.get_config()})"
+
+    @property
+    def init_noise_sigma(self):
+        """Standard deviation of the noise that sampling starts from."""
+        return 1.0
 
     # --- Training.
     def sample_timesteps(self, batch_size, seed=None):
@@ -381,10 +389,22 @@ class Scheduler:
         class's own arguments (`eta`, `variance_type`) take the new class's
         defaults unless given.
         """
-        config = Scheduler.get_config(self)
-        config.pop("timestep_spacing")
+        if getattr(scheduler_class, "process", None) != self.process:
+            raise ValueError(
+                f"a model trained with a {self.process.upper()} process "
+                f"({type(self).__name__}) cannot sample with "
+                f"{scheduler_class.__name__} "
+                f"({str(getattr(scheduler_class, 'process', '?')).upper()})"
+            )
+        config = self._schedule_config()
         config.update(overrides)
         return scheduler_class(**config)
+
+    def _schedule_config(self):
+        """The config entries of the noise schedule (kept by `like`)."""
+        config = Scheduler.get_config(self)
+        config.pop("timestep_spacing")
+        return config
 
 
 def gaussian_noise(shape, seed, dtype):

@@ -39,6 +39,9 @@ def oracle_eps(x, alpha_bar):
 
 def oracle_output(scheduler, x, timestep):
     """The oracle in the scheduler's prediction type."""
+    if scheduler.process == "ve":  # x = x_0 + sigma eps
+        sigma = scheduler.sigmas[int(timestep)]
+        return sigma * (x - MU) / (S**2 + sigma**2)
     alpha_bar = scheduler.alpha_bar_at(timestep)
     a, b = np.sqrt(alpha_bar), np.sqrt(1.0 - alpha_bar)
     eps = oracle_eps(x, alpha_bar)
@@ -53,7 +56,9 @@ def oracle_output(scheduler, x, timestep):
 def run(scheduler, num_steps, num_samples=20000, seed=0, **step_kwargs):
     """Samples with the oracle denoiser through `scheduler.step`."""
     x = np.random.default_rng(seed).normal(size=(num_samples,))
-    x = ops.convert_to_tensor(x.astype("float32"))
+    x = ops.convert_to_tensor(
+        (x * scheduler.init_noise_sigma).astype("float32")
+    )
     timesteps = scheduler.timesteps(num_steps)
     previous = scheduler.previous_timesteps(timesteps)
     state = scheduler.initial_state(x)
@@ -414,6 +419,8 @@ def test_config_round_trip_and_registry(cls):
         restored.alphas_cumprod, scheduler.alphas_cumprod
     )
     for name in schedulers.list_schedulers():
+        if schedulers.SCHEDULERS[name].process != "vp":
+            continue
         other = schedulers.get_scheduler(name, like=scheduler)
         np.testing.assert_array_equal(
             other.alphas_cumprod, scheduler.alphas_cumprod
@@ -439,3 +446,59 @@ def test_bad_arguments():
         DDPMScheduler(variance_type="learned")
     with pytest.raises(ValueError, match="eta"):
         DDIMScheduler(eta=-1.0)
+
+
+def test_ve_process_and_annealed_langevin_oracle():
+    scheduler = schedulers.AnnealedLangevinScheduler(steps_per_level=20)
+    sigmas = scheduler.sigmas
+    assert sigmas[0] == pytest.approx(0.01) and sigmas[-1] == pytest.approx(50)
+    np.testing.assert_allclose(sigmas[1:] / sigmas[:-1], sigmas[1] / sigmas[0])
+    x0 = np.ones((2, 3), "float32")
+    noise = np.full((2, 3), 2.0, "float32")
+    noisy = scheduler.add_noise(x0, noise, np.array([0, 999]))
+    np.testing.assert_allclose(noisy[:, 0], [1.02, 101.0], rtol=1e-5)
+    timesteps = scheduler.timesteps(50)
+    assert len(timesteps) == 1000 and timesteps[0] == 999 and timesteps[-1] == 0
+    x = run(scheduler, 50)
+    assert abs(x.mean() - MU) < 0.02, x.mean()
+    assert abs(x.std() - S) < 0.03, x.std()
+    # Without the final Tweedie step the last noise level stays.
+    raw = run(
+        schedulers.AnnealedLangevinScheduler(steps_per_level=20, denoise=False),
+        50,
+    )
+    assert raw.std() > x.std()
+
+
+@pytest.mark.parametrize("name", ["score_sde_ve", "score_sde_vp"])
+def test_predictor_corrector_oracle(name):
+    scheduler = schedulers.get_scheduler(name)
+    timesteps = scheduler.timesteps(500)
+    previous = scheduler.previous_timesteps(timesteps)
+    assert len(timesteps) == 1000
+    np.testing.assert_array_equal(previous[0::2], timesteps[0::2])  # correctors
+    np.testing.assert_array_equal(previous[1::2][:-1], timesteps[2::2])
+    assert previous[-1] == -1
+    x = run(scheduler, 500)
+    assert abs(x.mean() - MU) < 0.02, x.mean()
+    assert abs(x.std() - S) < 0.02, x.std()
+
+
+def test_processes_do_not_mix():
+    with pytest.raises(ValueError, match="VP process.*cannot sample"):
+        schedulers.get_scheduler("score_sde_ve", like=DDIMScheduler())
+    with pytest.raises(ValueError, match="VE process.*cannot sample"):
+        schedulers.get_scheduler("ddim", like=schedulers.ScoreSdeVeScheduler())
+    ve = schedulers.ScoreSdeVeScheduler(sigma_max=20.0, num_train_timesteps=100)
+    langevin = schedulers.get_scheduler("annealed_langevin", like=ve)
+    np.testing.assert_array_equal(langevin.sigmas, ve.sigmas)
+    restored = keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(langevin)
+    )
+    assert restored.get_config() == langevin.get_config()
+    with pytest.raises(ValueError, match="sigma_max"):
+        schedulers.VEScheduler(sigma_min=1.0, sigma_max=0.5)
+    with pytest.raises(ValueError, match="prediction_type"):
+        schedulers.VEScheduler(prediction_type="v_prediction")
+    with pytest.raises(ValueError, match="snr"):
+        schedulers.ScoreSdeVpScheduler(snr=0.0)
