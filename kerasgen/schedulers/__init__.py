@@ -7,19 +7,24 @@ score models), `like` a scheduler whose noise schedule the new one keeps
 (a model trained with one samples with another of the same process).
 """
 
-from kerasgen.schedulers.ddim import DDIMScheduler
-from kerasgen.schedulers.ddpm import DDPMScheduler
-from kerasgen.schedulers.dpm_solver import DPMSolverMultistepScheduler
-from kerasgen.schedulers.karras import EulerScheduler
-from kerasgen.schedulers.karras import HeunScheduler
-from kerasgen.schedulers.karras import karras_sigmas
+from kerasgen.schedulers.annealed_langevin_scheduler import (
+    AnnealedLangevinScheduler,
+)
+from kerasgen.schedulers.ddim_scheduler import DDIMScheduler
+from kerasgen.schedulers.ddpm_scheduler import DDPMScheduler
+from kerasgen.schedulers.dpm_solver_multistep_scheduler import (
+    DPMSolverMultistepScheduler,
+)
+from kerasgen.schedulers.euler_scheduler import EulerScheduler
+from kerasgen.schedulers.heun_scheduler import HeunScheduler
 from kerasgen.schedulers.scheduler import Scheduler
 from kerasgen.schedulers.scheduler import make_betas
 from kerasgen.schedulers.scheduler import rescale_zero_terminal_snr
-from kerasgen.schedulers.score_sde import AnnealedLangevinScheduler
-from kerasgen.schedulers.score_sde import ScoreSdeVeScheduler
-from kerasgen.schedulers.score_sde import ScoreSdeVpScheduler
-from kerasgen.schedulers.score_sde import VEScheduler
+from kerasgen.schedulers.score_sde_ve_scheduler import ScoreSdeVeScheduler
+from kerasgen.schedulers.score_sde_vp_scheduler import ScoreSdeVpScheduler
+from kerasgen.schedulers.sigma_scheduler import SigmaScheduler
+from kerasgen.schedulers.sigma_scheduler import karras_sigmas
+from kerasgen.schedulers.ve_scheduler import VEScheduler
 
 SCHEDULERS = {
     cls.name: cls
