@@ -18,3 +18,4 @@ from kerasgen.networks.pixel_cnn_plus_plus_network import (
 from kerasgen.networks.pixel_rnn_network import PixelRNNNetwork
 from kerasgen.networks.residual_decoder import ResidualDecoder
 from kerasgen.networks.residual_encoder import ResidualEncoder
+from kerasgen.networks.unet import UNet

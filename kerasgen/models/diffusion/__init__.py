@@ -1,0 +1,1 @@
+from kerasgen.models.diffusion.diffusion_model import DiffusionModel

@@ -1,0 +1,429 @@
+"""Denoising diffusion models: DDPM training, any scheduler for sampling."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from kerasgen import schedulers
+from kerasgen.models.generative_model import GenerativeModel
+from kerasgen.networks.unet import UNet
+from kerasgen.utils import argument_validation as av
+from kerasgen.utils import distribution_utils
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class DiffusionModel(GenerativeModel):
+    """A denoiser trained on the forward process of a `Scheduler`.
+
+    Training (Ho et al. 2020, Algorithm 1; `L_simple`): draw `t` uniformly,
+    noise `eps`, form `x_t = scheduler.add_noise(x_0, eps, t)` and regress
+    the denoiser's output on `scheduler.get_target(x_0, eps, t)` (`eps`,
+    `x_0` or `v` by the scheduler's `prediction_type`) with the mean
+    squared error. Only `compute_loss` is overridden, so the model trains
+    with the stock `train_step` under `tf.distribute` and on JAX; the
+    timesteps and noise are drawn per replica from the global batch
+    (`distribution_utils.replica_uniform` / `replica_normal`).
+
+    Class-conditional with `num_classes`: labels go to the denoiser, and
+    during training each is replaced by the null class `num_classes` with
+    probability `label_dropout`, so that one network is also the
+    unconditional model of classifier-free guidance (Ho & Salimans 2022).
+
+    Sampling (`generate`) runs any scheduler of the training process in one
+    compiled `ops.fori_loop` over its timestep list, swapped at generate
+    time (`scheduler="ddim"`, `"dpm_solver"`, ...: see
+    `kerasgen.schedulers.list_schedulers()`); the sampling scheduler keeps
+    the training schedule (`Scheduler.like`).
+
+    Args:
+        denoiser: a network from `{"images", "timesteps"[, "labels"]}` to
+            the prediction, or `None` for a `UNet` built from `image_shape`,
+            `num_classes` and `unet_kwargs`.
+        scheduler: the training process, a `Scheduler` or a registry name
+            (`"ddpm"`: 1000 steps, linear betas, epsilon prediction).
+            Defaults to `"ddpm"`.
+        image_shape: tuple, with the default denoiser. Defaults to
+            `(28, 28, 1)`.
+        num_classes: int or `None`.
+        label_dropout: float in `[0, 1)`. Defaults to 0.1 with
+            `num_classes`, else 0.
+        unet_kwargs: dict or `None`. More `UNet` arguments (`filters`,
+            `num_res_blocks`, `attention_levels`, `dropout`, ...).
+        seed: int or `None`. Seed of the training noise.
+
+    Call arguments:
+        inputs: `{"images": x_t, "timesteps": t[, "labels"]}`, or images
+            alone (read as `x_t` at `t = 0`, labels the null class).
+
+    Returns:
+        The denoiser's output, the shape of the images.
+
+    Example:
+    >>> import numpy as np
+    >>> model = DiffusionModel(image_shape=(8, 8, 1), unet_kwargs=dict(
+    ...     filters=(8, 16), num_res_blocks=1, num_groups=4))
+    >>> model.compile()
+    >>> x = np.random.randint(0, 256, (8, 8, 8, 1), dtype="uint8")
+    >>> history = model.fit(x, epochs=1, batch_size=4, verbose=0)
+    >>> model.generate(num_samples=2, seed=0, num_steps=5).shape
+    (2, 8, 8, 1)
+
+    References:
+        Ho et al. 2020, "Denoising Diffusion Probabilistic Models".
+        Song, Meng & Ermon 2021, "Denoising Diffusion Implicit Models".
+        Ho & Salimans 2022, "Classifier-Free Diffusion Guidance".
+    """
+
+    default_learning_rate = 2e-4
+    default_evaluation_metrics = ("fid", "kid")
+    generate_batch_size = 256
+
+    def __init__(
+        self,
+        denoiser=None,
+        scheduler="ddpm",
+        image_shape=None,
+        num_classes=None,
+        label_dropout=None,
+        unet_kwargs=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        if isinstance(scheduler, dict):
+            scheduler = keras.saving.deserialize_keras_object(scheduler)
+        scheduler = schedulers.get_scheduler(scheduler)
+        if isinstance(denoiser, dict):
+            denoiser = keras.saving.deserialize_keras_object(denoiser)
+        av.check_positive_int("num_classes", num_classes, allow_none=True)
+        if label_dropout is None:
+            label_dropout = 0.1 if num_classes is not None else 0.0
+        label_dropout = av.check_float(
+            "label_dropout", label_dropout, 0.0, 1.0, max_inclusive=False
+        )
+        if label_dropout and num_classes is None:
+            raise ValueError(
+                "label_dropout needs a class-conditional model (num_classes "
+                f"set); received label_dropout={label_dropout}"
+            )
+        if getattr(scheduler, "variance_type", None) == "learned_range":
+            raise ValueError(
+                "training a learned variance (variance_type='learned_range', "
+                "Improved DDPM's L_hybrid) is not supported by "
+                "DiffusionModel; use 'fixed_small' or 'fixed_large'"
+            )
+        if denoiser is None:
+            denoiser = UNet(
+                tuple(image_shape or (28, 28, 1)),
+                num_classes=num_classes,
+                name="denoiser",
+                **dict(unet_kwargs or {}),
+            )
+        elif unet_kwargs:
+            raise ValueError(
+                "unet_kwargs build the default denoiser; received both a "
+                f"denoiser and unet_kwargs={unet_kwargs!r}"
+            )
+        inputs = denoiser.input
+        if not isinstance(inputs, dict) or not {"images", "timesteps"} <= set(
+            inputs
+        ):
+            raise ValueError(
+                "denoiser must take a dict with 'images' and 'timesteps'; "
+                f"received inputs {inputs}"
+            )
+        if ("labels" in inputs) != (num_classes is not None):
+            raise ValueError(
+                f"num_classes={num_classes} needs a denoiser "
+                f"{'with' if num_classes else 'without'} a 'labels' input"
+            )
+        image_shape = tuple(inputs["images"].shape[1:])
+        if tuple(denoiser.output.shape[1:]) != image_shape:
+            raise ValueError(
+                f"the denoiser's output {tuple(denoiser.output.shape[1:])} "
+                f"must have the images' shape {image_shape}"
+            )
+        self.denoiser = denoiser
+        self.scheduler = scheduler
+        self.image_shape = image_shape
+        self.num_classes = num_classes
+        self.label_dropout = label_dropout
+        self.noise_loss_tracker = keras.metrics.Mean(name="loss")
+
+    def get_config(self):
+        config = super().get_config()
+        # The config stores the denoiser itself (one truth): not the
+        # arguments that build the default one.
+        for key in ("image_shape", "unet_kwargs"):
+            config.pop(key, None)
+        config.update(
+            {
+                "denoiser": keras.saving.serialize_keras_object(self.denoiser),
+                "scheduler": keras.saving.serialize_keras_object(
+                    self.scheduler
+                ),
+                "num_classes": self.num_classes,
+                "label_dropout": self.label_dropout,
+            }
+        )
+        return config
+
+    # --- The network.
+    def _split_inputs(self, inputs):
+        if isinstance(inputs, dict):
+            return inputs["images"], inputs.get("labels")
+        if isinstance(inputs, (tuple, list)):
+            return inputs[0], inputs[1] if len(inputs) > 1 else None
+        return inputs, None
+
+    def denoise(self, images, timesteps, labels=None, training=False):
+        """The denoiser's output at `x_t = images` and `timesteps`."""
+        images = ops.convert_to_tensor(images, "float32")
+        batch = ops.shape(images)[0]
+        timesteps = ops.cast(timesteps, "float32")
+        if len(timesteps.shape) == 0:
+            timesteps = ops.broadcast_to(timesteps, (batch,))
+        inputs = {"images": images, "timesteps": timesteps}
+        if self.num_classes is not None:
+            if labels is None:
+                labels = ops.full((batch,), self.num_classes, "int32")
+            inputs["labels"] = ops.reshape(ops.cast(labels, "int32"), (-1,))
+        return self.denoiser(inputs, training=training)
+
+    def call(self, inputs, training=False):
+        if isinstance(inputs, dict) and "timesteps" in inputs:
+            return self.denoise(
+                inputs["images"],
+                inputs["timesteps"],
+                inputs.get("labels"),
+                training=training,
+            )
+        images, labels = self._split_inputs(inputs)
+        return self.denoise(images, 0, labels, training=training)
+
+    # --- Training.
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        del y_pred, sample_weight
+        images, labels = self._split_inputs(x)
+        if labels is None:
+            labels = y
+        if (labels is not None) != (self.num_classes is not None):
+            raise ValueError(
+                f"{type(self).__name__} has num_classes={self.num_classes}: "
+                + (
+                    "fit needs integer labels as y"
+                    if labels is None
+                    else "labels were given to an unconditional model"
+                )
+            )
+        images = ops.convert_to_tensor(images, "float32")
+        batch = ops.shape(images)[0]
+        draw = distribution_utils.replica_uniform((batch,), self.seed_generator)
+        total = self.scheduler.num_train_timesteps
+        timesteps = ops.minimum(
+            ops.cast(ops.floor(draw * total), "int32"), total - 1
+        )
+        noise = distribution_utils.replica_normal(
+            ops.shape(images), self.seed_generator
+        )
+        noisy = self.scheduler.add_noise(images, noise, timesteps)
+        target = self.scheduler.get_target(images, noise, timesteps)
+        if labels is not None:
+            labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+            if training and self.label_dropout:
+                dropped = distribution_utils.replica_uniform(
+                    ops.shape(labels), self.seed_generator
+                )
+                labels = ops.where(
+                    dropped < self.label_dropout, self.num_classes, labels
+                )
+        output = self.denoise(noisy, timesteps, labels, training=training)
+        error = ops.mean(
+            ops.square(ops.cast(output, "float32") - target), axis=(1, 2, 3)
+        )
+        loss = ops.mean(error)
+        self.noise_loss_tracker.update_state(loss)
+        if self.losses:
+            loss = loss + ops.cast(ops.sum(self.losses), loss.dtype)
+        return distribution_utils.scale_loss_for_distribution(loss)
+
+    @property
+    def metrics(self):
+        return [self.noise_loss_tracker]
+
+    # --- Sampling.
+    def check_generate_inputs(self, inputs):
+        if inputs is None:
+            if self.num_classes is not None and not self.label_dropout:
+                raise ValueError(
+                    f"{type(self).__name__} is class-conditional without "
+                    "label_dropout: generate needs labels as inputs"
+                )
+            return None  # the null class: unconditional samples
+        return av.check_labels(
+            "inputs", inputs, self.num_classes, model=type(self).__name__
+        )
+
+    def sampling_scheduler(self, scheduler="ddim", **kwargs):
+        """The scheduler `generate` samples with: `scheduler` (a name or a
+        `Scheduler`) with the training schedule (`Scheduler.like`)."""
+        if isinstance(scheduler, schedulers.Scheduler):
+            if (
+                scheduler.process != self.scheduler.process
+                or not np.array_equal(
+                    scheduler.alphas_cumprod, self.scheduler.alphas_cumprod
+                )
+            ):
+                raise ValueError(
+                    "scheduler must have the training schedule (build it "
+                    "with schedulers.get_scheduler(name, like="
+                    "model.scheduler))"
+                )
+            return scheduler
+        return schedulers.get_scheduler(
+            scheduler, like=self.scheduler, **kwargs
+        )
+
+    def generate(
+        self,
+        inputs=None,
+        num_samples=None,
+        seed=None,
+        num_steps=50,
+        scheduler="ddim",
+        guidance_scale=None,
+        eta=None,
+        **kwargs,
+    ):
+        """Samples images (see `GenerativeModel.generate`).
+
+        Args:
+            inputs: int labels `(num_samples,)` of a class-conditional
+                model, or `None`: unconditional samples (the null class of
+                a model trained with `label_dropout`).
+            num_samples, seed, batch_size, verbose, compiled: as in
+                `GenerativeModel.generate`.
+            num_steps: int in `[1, num_train_timesteps]`. Noise levels of
+                the sampling scheduler. Defaults to 50.
+            scheduler: a `kerasgen.schedulers` name or `Scheduler` of the
+                training process. Defaults to `"ddim"`.
+            guidance_scale: float >= 0 or `None`. Classifier-free guidance
+                `uncond + s (cond - uncond)` (doubled batch); needs a
+                class-conditional model trained with `label_dropout`.
+                `None` or 1: the conditional model alone.
+            eta: float >= 0 or `None`. DDIM's `eta` (`scheduler="ddim"`).
+        """
+        extra = {}
+        if eta is not None:
+            if scheduler != "ddim" and not isinstance(
+                scheduler, schedulers.DDIMScheduler
+            ):
+                raise ValueError(
+                    f"eta is DDIM's; received eta={eta!r} with scheduler "
+                    f"{scheduler!r}"
+                )
+            extra["eta"] = schedulers.ddim_scheduler.check_eta(eta)
+        sampler = self.sampling_scheduler(scheduler, **extra)
+        sampler.timesteps(num_steps)  # checks num_steps
+        if guidance_scale is not None:
+            guidance_scale = av.check_float(
+                "guidance_scale", guidance_scale, minimum=0.0
+            )
+            if self.num_classes is None or not self.label_dropout:
+                raise ValueError(
+                    "guidance_scale needs a class-conditional model trained "
+                    "with label_dropout > 0 (its null class is the "
+                    f"unconditional model); this model has num_classes="
+                    f"{self.num_classes}, label_dropout={self.label_dropout}"
+                )
+            if inputs is None:
+                raise ValueError(
+                    "guidance_scale needs labels to guide towards; "
+                    "received inputs=None"
+                )
+            if guidance_scale == 1.0:
+                guidance_scale = None
+        return super().generate(
+            inputs,
+            num_samples=num_samples,
+            seed=seed,
+            num_steps=int(num_steps),
+            scheduler=_SchedulerKey(sampler),
+            guidance_scale=guidance_scale,
+            **kwargs,
+        )
+
+    def _guided(self, x, t, labels, guidance_scale):
+        if guidance_scale is None:
+            return self.denoise(x, t, labels)
+        batch = ops.shape(x)[0]
+        null = ops.full((batch,), self.num_classes, "int32")
+        both = self.denoise(
+            ops.concatenate([x, x], axis=0),
+            t,
+            ops.concatenate([ops.cast(labels, "int32"), null], axis=0),
+        )
+        cond, uncond = both[:batch], both[batch:]
+        return uncond + guidance_scale * (cond - uncond)
+
+    def generate_step(
+        self,
+        inputs,
+        num_samples,
+        seed,
+        num_steps=50,
+        scheduler=None,
+        guidance_scale=None,
+    ):
+        sampler = (
+            scheduler.scheduler
+            if isinstance(scheduler, _SchedulerKey)
+            else self.sampling_scheduler(scheduler or "ddim")
+        )
+        timesteps = sampler.timesteps(num_steps)
+        previous = ops.convert_to_tensor(sampler.previous_timesteps(timesteps))
+        timesteps = ops.convert_to_tensor(timesteps)
+        shape = (num_samples,) + tuple(self.image_shape)
+        x = keras.random.normal(shape, seed=seed) * sampler.init_noise_sigma
+        labels = inputs
+
+        def body(i, carry):
+            sample, state = carry
+            t = ops.take(timesteps, i)
+            s = ops.take(previous, i)
+            output = self._guided(sample, t, labels, guidance_scale)
+            out = sampler.step(
+                output,
+                t,
+                s,
+                sample,
+                seed=seed.fold_in(i),
+                state=state,
+                return_dict=True,
+            )
+            return out["prev_sample"], out["state"]
+
+        x, _ = ops.fori_loop(
+            0, int(timesteps.shape[0]), body, (x, sampler.initial_state(x))
+        )
+        return ops.clip(x, -1.0, 1.0)
+
+
+class _SchedulerKey:
+    """A sampling scheduler as a hashable static `generate` option (its
+    class and config select the compiled function)."""
+
+    def __init__(self, scheduler):
+        self.scheduler = scheduler
+        self._key = (
+            type(scheduler).__name__,
+            tuple(sorted(scheduler.get_config().items())),
+        )
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def __eq__(self, other):
+        return isinstance(other, _SchedulerKey) and self._key == other._key
