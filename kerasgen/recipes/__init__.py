@@ -5,6 +5,7 @@ here. See `kerasgen.recipes.recipe.Recipe`.
 """
 
 from kerasgen.recipes import autoregressive  # noqa: F401
+from kerasgen.recipes import diffusion  # noqa: F401
 from kerasgen.recipes import gan  # noqa: F401
 from kerasgen.recipes import token_transformers  # noqa: F401
 from kerasgen.recipes import tokenizers  # noqa: F401

@@ -149,6 +149,7 @@ class DiffusionModel(GenerativeModel):
         self.num_classes = num_classes
         self.label_dropout = label_dropout
         self.noise_loss_tracker = keras.metrics.Mean(name="loss")
+        self.built = True
 
     def get_config(self):
         config = super().get_config()

@@ -1,0 +1,130 @@
+"""Recipes of the diffusion models: `ddpm` and `ddpm_cfg`."""
+
+from kerasgen.recipes.recipe import Recipe
+from kerasgen.recipes.recipe import int_tuple
+from kerasgen.recipes.recipe import register_recipe
+from kerasgen.utils import argument_validation as av
+
+
+class _DiffusionRecipe(Recipe):
+    """Shared flags: the forward process and the U-Net's size."""
+
+    supports_ema = True
+    supports_validation = False
+    tiny_arguments = ("--filters", "8,8", "--num-res-blocks", "1")
+
+    def add_arguments(self, parser):
+        from kerasgen import schedulers
+
+        parser.add_argument(
+            "--filters",
+            type=int_tuple,
+            default=(32, 64, 64),
+            help="U-Net level widths, comma-separated (attention at the "
+            "last). Default: 32,64,64 (28x28 -> 14x14 -> 7x7).",
+        )
+        parser.add_argument(
+            "--num-res-blocks",
+            type=int,
+            default=2,
+            help="Residual blocks per level. Default: 2.",
+        )
+        parser.add_argument(
+            "--dropout",
+            type=float,
+            default=0.1,
+            help="Dropout in the residual blocks. Default: 0.1.",
+        )
+        parser.add_argument(
+            "--num-train-timesteps",
+            type=int,
+            default=1000,
+            help="Diffusion steps T. Default: 1000.",
+        )
+        parser.add_argument(
+            "--beta-schedule",
+            default="linear",
+            choices=list(schedulers.scheduler.BETA_SCHEDULES),
+            help="Noise schedule. Default: linear (Ho et al. 2020).",
+        )
+        parser.add_argument(
+            "--prediction-type",
+            default="epsilon",
+            choices=list(schedulers.scheduler.PREDICTION_TYPES),
+            help="What the U-Net predicts. Default: epsilon.",
+        )
+
+    def _model_kwargs(self, args):
+        from kerasgen import schedulers
+
+        filters = av.check_int_tuple("--filters", args.filters)
+        num_groups = 8 if all(f % 8 == 0 for f in filters) else 1
+        return dict(
+            scheduler=schedulers.DDPMScheduler(
+                num_train_timesteps=av.check_int(
+                    "--num-train-timesteps", args.num_train_timesteps, 2
+                ),
+                beta_schedule=args.beta_schedule,
+                prediction_type=args.prediction_type,
+            ),
+            unet_kwargs=dict(
+                filters=filters,
+                num_res_blocks=av.check_positive_int(
+                    "--num-res-blocks", args.num_res_blocks
+                ),
+                dropout=av.check_float(
+                    "--dropout", args.dropout, 0.0, 1.0, max_inclusive=False
+                ),
+                num_groups=num_groups,
+            ),
+            seed=args.seed,
+        )
+
+
+@register_recipe
+class DDPMRecipe(_DiffusionRecipe):
+    name = "ddpm"
+    summary = "Denoising diffusion (Ho et al. 2020), unconditional U-Net"
+
+    def build_model(self, args, dataset_info):
+        from kerasgen.models import DiffusionModel
+
+        return DiffusionModel(
+            image_shape=dataset_info.image_shape, **self._model_kwargs(args)
+        )
+
+
+@register_recipe
+class DDPMGuidedRecipe(_DiffusionRecipe):
+    name = "ddpm_cfg"
+    summary = (
+        "Class-conditional denoising diffusion with label dropout for "
+        "classifier-free guidance (Ho & Salimans 2022)"
+    )
+    with_labels = True
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--label-dropout",
+            type=float,
+            default=0.1,
+            help="Share of labels replaced by the null class. Default: 0.1.",
+        )
+
+    def build_model(self, args, dataset_info):
+        from kerasgen.models import DiffusionModel
+
+        return DiffusionModel(
+            image_shape=dataset_info.image_shape,
+            num_classes=dataset_info.num_classes,
+            label_dropout=av.check_float(
+                "--label-dropout",
+                args.label_dropout,
+                0.0,
+                1.0,
+                min_inclusive=False,
+                max_inclusive=False,
+            ),
+            **self._model_kwargs(args),
+        )
