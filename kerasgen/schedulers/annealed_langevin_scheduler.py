@@ -63,17 +63,7 @@ class AnnealedLangevinScheduler(VEScheduler):
         """`num_steps` noise levels, each `steps_per_level` times."""
         return np.repeat(super().timesteps(num_steps), self.steps_per_level)
 
-    def step(
-        self,
-        model_output,
-        timestep,
-        prev_timestep,
-        sample,
-        seed=None,
-        state=None,
-        return_dict=False,
-    ):
-        sample = ops.convert_to_tensor(sample)
+    def _step(self, model_output, timestep, prev_timestep, sample, seed, state):
         dtype = sample.dtype
         sigma = self._sigma(timestep, dtype)
         score = self.score(model_output, timestep, sample)
@@ -84,4 +74,4 @@ class AnnealedLangevinScheduler(VEScheduler):
         if self.denoise:
             last = ops.cast(prev_timestep, "int32") < 0
             prev_sample = ops.where(last, x0, prev_sample)
-        return self._result(prev_sample, x0, state or {}, return_dict)
+        return prev_sample, x0, state

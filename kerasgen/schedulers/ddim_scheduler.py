@@ -45,19 +45,17 @@ class DDIMScheduler(Scheduler):
     def get_config(self):
         return dict(super().get_config(), eta=self.eta)
 
-    def step(
+    def _step(
         self,
         model_output,
         timestep,
         prev_timestep,
         sample,
-        seed=None,
-        state=None,
-        return_dict=False,
+        seed,
+        state,
         eta=None,
     ):
         eta = self.eta if eta is None else check_eta(eta)
-        sample = ops.convert_to_tensor(sample)
         dtype = sample.dtype
         x0, eps = self.convert_model_output(model_output, timestep, sample)
         alpha_bar = ops.cast(self._alpha_bar(timestep), dtype)
@@ -73,7 +71,7 @@ class DDIMScheduler(Scheduler):
         if eta > 0.0:
             noise = gaussian_noise(ops.shape(sample), seed, dtype)
             prev_sample = prev_sample + sigma * noise
-        return self._result(prev_sample, x0, state or {}, return_dict)
+        return prev_sample, x0, state
 
 
 def check_eta(eta):

@@ -69,17 +69,7 @@ class DDPMScheduler(Scheduler):
             )
         return super().like(scheduler_class, **overrides)
 
-    def step(
-        self,
-        model_output,
-        timestep,
-        prev_timestep,
-        sample,
-        seed=None,
-        state=None,
-        return_dict=False,
-    ):
-        sample = ops.convert_to_tensor(sample)
+    def _step(self, model_output, timestep, prev_timestep, sample, seed, state):
         dtype = sample.dtype
         if self.variance_type == "learned_range":
             model_output, interpolation = ops.split(model_output, 2, axis=-1)
@@ -110,4 +100,4 @@ class DDPMScheduler(Scheduler):
         noise = gaussian_noise(ops.shape(sample), seed, dtype)
         not_last = ops.cast(ops.cast(prev_timestep, "int32") >= 0, dtype)
         prev_sample = mean + not_last * ops.exp(0.5 * log_variance) * noise
-        return self._result(prev_sample, x0, state or {}, return_dict)
+        return prev_sample, x0, state

@@ -65,21 +65,8 @@ class DPMSolverMultistepScheduler(Scheduler):
     def _lambda(self, alpha_bar):
         return 0.5 * (ops.log(alpha_bar) - ops.log(1.0 - alpha_bar))
 
-    def step(
-        self,
-        model_output,
-        timestep,
-        prev_timestep,
-        sample,
-        seed=None,
-        state=None,
-        return_dict=False,
-    ):
-        del seed  # deterministic
-        sample = ops.convert_to_tensor(sample)
+    def _step(self, model_output, timestep, prev_timestep, sample, seed, state):
         dtype = sample.dtype
-        if state is None:
-            state = self.initial_state(sample)
         x0, _ = self.convert_model_output(model_output, timestep, sample)
         alpha_bar = ops.cast(self._alpha_bar(timestep), dtype)
         last = ops.cast(prev_timestep, "int32") < 0
@@ -111,4 +98,4 @@ class DPMSolverMultistepScheduler(Scheduler):
             "previous_lambda": lambda_s,
             "has_previous": ops.ones((), dtype),
         }
-        return self._result(prev_sample, x0, new_state, return_dict)
+        return prev_sample, x0, new_state

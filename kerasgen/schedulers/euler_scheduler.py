@@ -23,22 +23,11 @@ class EulerScheduler(SigmaScheduler):
     def timesteps(self, num_steps):
         return self.sigma_timesteps(num_steps)
 
-    def step(
-        self,
-        model_output,
-        timestep,
-        prev_timestep,
-        sample,
-        seed=None,
-        state=None,
-        return_dict=False,
-    ):
-        del seed
-        sample = ops.convert_to_tensor(sample)
+    def _step(self, model_output, timestep, prev_timestep, sample, seed, state):
         dtype = sample.dtype
         x0, eps = self.convert_model_output(model_output, timestep, sample)
         alpha_bar = ops.cast(self._alpha_bar(timestep), dtype)
         alpha_bar_next = ops.cast(self._alpha_bar(prev_timestep), dtype)
         x, _, _ = self._euler(sample, eps, alpha_bar, alpha_bar_next)
         prev_sample = x * ops.sqrt(alpha_bar_next)
-        return self._result(prev_sample, x0, state or {}, return_dict)
+        return prev_sample, x0, state

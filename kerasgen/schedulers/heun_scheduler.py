@@ -49,21 +49,8 @@ class HeunScheduler(SigmaScheduler):
             "correct": ops.zeros((), sample.dtype),
         }
 
-    def step(
-        self,
-        model_output,
-        timestep,
-        prev_timestep,
-        sample,
-        seed=None,
-        state=None,
-        return_dict=False,
-    ):
-        del seed
-        sample = ops.convert_to_tensor(sample)
+    def _step(self, model_output, timestep, prev_timestep, sample, seed, state):
         dtype = sample.dtype
-        if state is None:
-            state = self.initial_state(sample)
         x0, eps = self.convert_model_output(model_output, timestep, sample)
         alpha_bar = ops.cast(self._alpha_bar(timestep), dtype)
         alpha_bar_next = ops.cast(self._alpha_bar(prev_timestep), dtype)
@@ -91,4 +78,4 @@ class HeunScheduler(SigmaScheduler):
             "start_sigma": sigma,
             "correct": ops.cast(goes_on, dtype),
         }
-        return self._result(prev_sample, x0, new_state, return_dict)
+        return prev_sample, x0, new_state

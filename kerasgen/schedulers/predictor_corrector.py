@@ -38,17 +38,7 @@ class PredictorCorrector:
         step = 2.0 * alpha * (self.snr * norm(noise) / norm(score)) ** 2
         return sample + step * score + ops.sqrt(2.0 * step) * noise
 
-    def step(
-        self,
-        model_output,
-        timestep,
-        prev_timestep,
-        sample,
-        seed=None,
-        state=None,
-        return_dict=False,
-    ):
-        sample = ops.convert_to_tensor(sample)
+    def _step(self, model_output, timestep, prev_timestep, sample, seed, state):
         dtype = sample.dtype
         score = self.score(model_output, timestep, sample)
         noise = gaussian_noise(ops.shape(sample), seed, dtype)
@@ -60,7 +50,7 @@ class PredictorCorrector:
             timestep, "int32"
         )
         prev_sample = ops.where(is_corrector, corrected, predicted)
-        return self._result(prev_sample, x0, state or {}, return_dict)
+        return prev_sample, x0, state
 
 
 def check_snr(snr):

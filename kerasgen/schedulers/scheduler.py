@@ -353,6 +353,7 @@ class Scheduler:
         seed=None,
         state=None,
         return_dict=False,
+        **kwargs,
     ):
         """One reverse step, `x_t -> x_prev`.
 
@@ -369,10 +370,14 @@ class Scheduler:
             return_dict: bool. Return a dict with `"prev_sample"`,
                 `"pred_original_sample"` and `"state"` instead of the
                 previous sample alone.
+            **kwargs: the scheduler's own step options (DDIM's `eta`).
         """
-        raise NotImplementedError
-
-    def _result(self, prev_sample, x0, state, return_dict):
+        sample = ops.convert_to_tensor(sample)
+        if state is None:
+            state = self.initial_state(sample)
+        prev_sample, x0, state = self._step(
+            model_output, timestep, prev_timestep, sample, seed, state, **kwargs
+        )
         if return_dict:
             return {
                 "prev_sample": prev_sample,
@@ -380,6 +385,10 @@ class Scheduler:
                 "state": state,
             }
         return prev_sample
+
+    def _step(self, model_output, timestep, prev_timestep, sample, seed, state):
+        """`(prev_sample, pred_original_sample, state)`; `sample` a tensor."""
+        raise NotImplementedError
 
     def like(self, scheduler_class, **overrides):
         """A scheduler of `scheduler_class` with this noise schedule.
