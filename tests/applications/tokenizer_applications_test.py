@@ -75,18 +75,20 @@ def test_inference_vqgan_bundle_tokenizes_as_the_full_one_did(x_test):
     # The weights file holds the autoencoder and codebook only.
     path = preset_utils.resolve_preset("vqgan_fashion_mnist")
     sizes = []
+
+    def count(name, item):
+        if isinstance(item, h5py.Dataset) and "rng" not in name:
+            sizes.append(item.size)
+
     with h5py.File(os.path.join(path, "model.weights.h5")) as weights:
-        weights.visititems(
-            lambda name, item: sizes.append(item.size)
-            if isinstance(item, h5py.Dataset) and "rng" not in name
-            else None
-        )
+        weights.visititems(count)
     inference = [model.encoder, model.decoder, model.quantizer]
     assert sum(sizes) == sum(
         int(np.prod(w.shape)) for net in inference for w in net.weights
     )
     assert sum(sizes) < 0.4 * (
-        sum(sizes) + model.discriminator.count_params()
+        sum(sizes)
+        + model.discriminator.count_params()
         + model.perceptual_loss.count_params()
     )
     ids = _tokens(model, x_test).astype("<i4")

@@ -267,6 +267,15 @@ class DiffusionModel(GenerativeModel):
             "inputs", inputs, self.num_classes, model=type(self).__name__
         )
 
+    def preview_images(self, num_images=64, seed=0, images=None, **kwargs):
+        """Sample grids (training callbacks, model cards) with 20
+        DPM-Solver++ steps unless `num_steps` / `scheduler` are given."""
+        kwargs.setdefault("scheduler", "dpm_solver")
+        kwargs.setdefault(
+            "num_steps", min(20, self.scheduler.num_train_timesteps)
+        )
+        return super().preview_images(num_images, seed, images, **kwargs)
+
     def sampling_scheduler(self, scheduler="ddim", **kwargs):
         """The scheduler `generate` samples with: `scheduler` (a name or a
         `Scheduler`) with the training schedule (`Scheduler.like`)."""
