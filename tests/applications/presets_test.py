@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from absl.testing import parameterized
 
 import kerasgen
 from kerasgen.datasets import fashion_mnist
@@ -30,32 +31,32 @@ class PresetsTest(TestCase):
                 name,
             )
 
+    # One case per bundle, so that pytest-xdist spreads them over workers.
     @pytest.mark.large
-    def test_every_bundle_passes_the_preset_contract(self):
-        for name in APPLICATIONS:
-            with self.subTest(name):
-                metadata = kerasgen.applications.list_applications()[name]
-                class_name = metadata["class_name"]
-                cls = getattr(kerasgen.models, class_name, None) or getattr(
-                    kerasgen.networks, class_name
-                )
-                expected = getattr(
-                    cls.from_preset(name), "default_evaluation_metrics", ()
-                )
-                # A GAN predicts from latents; the others from images.
-                images = _test_images()
-                if issubclass(cls, kerasgen.models.GAN):
-                    images = None
-                model = self.run_preset_test(
-                    cls,
-                    name,
-                    input_data=images,
-                    expected_metrics=expected,
-                )
-                self.assertIsInstance(model, (GenerativeModel, Network))
-                if isinstance(model, GenerativeModel):
-                    # Compiled on load: evaluate() works without compile().
-                    self.assertTrue(model.compiled, name)
+    @parameterized.named_parameters((name, name) for name in APPLICATIONS)
+    def test_every_bundle_passes_the_preset_contract(self, name):
+        metadata = kerasgen.applications.list_applications()[name]
+        class_name = metadata["class_name"]
+        cls = getattr(kerasgen.models, class_name, None) or getattr(
+            kerasgen.networks, class_name
+        )
+        expected = getattr(
+            cls.from_preset(name), "default_evaluation_metrics", ()
+        )
+        # A GAN predicts from latents; the others from images.
+        images = _test_images()
+        if issubclass(cls, kerasgen.models.GAN):
+            images = None
+        model = self.run_preset_test(
+            cls,
+            name,
+            input_data=images,
+            expected_metrics=expected,
+        )
+        self.assertIsInstance(model, (GenerativeModel, Network))
+        if isinstance(model, GenerativeModel):
+            # Compiled on load: evaluate() works without compile().
+            self.assertTrue(model.compiled, name)
 
     @pytest.mark.large
     def test_inference_bundles_hold_no_training_only_weights(self):
