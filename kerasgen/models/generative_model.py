@@ -5,6 +5,7 @@ import numpy as np
 from keras import ops
 
 from kerasgen.utils import argument_validation
+from kerasgen.utils import distribution_utils
 from kerasgen.utils import image_utils
 from kerasgen.utils import preset_utils
 from kerasgen.utils import seed_utils
@@ -66,6 +67,26 @@ class GenerativeModel(keras.Model):
         super().load_own_variables(own)
 
     # --- User boundary checks on NumPy inputs.
+    # --- Conditioning, for the class-conditional models.
+    def _split_inputs(self, inputs):
+        """`(images, labels)` of images, `(images, labels)` or
+        `{"images", "labels"}` (labels `None` when absent)."""
+        if isinstance(inputs, dict):
+            return inputs["images"], inputs.get("labels")
+        if isinstance(inputs, (tuple, list)):
+            return inputs[0], inputs[1] if len(inputs) > 1 else None
+        return inputs, None
+
+    def _drop_labels(self, labels):
+        """int32 labels `(batch,)`, each replaced by the null class
+        `num_classes` with probability `label_dropout` (classifier-free
+        guidance); drawn per replica from `seed_generator`."""
+        labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+        draw = distribution_utils.replica_uniform(
+            ops.shape(labels), self.seed_generator
+        )
+        return ops.where(draw < self.label_dropout, self.num_classes, labels)
+
     def _check_images(self, images, name, allow_empty=True):
         if isinstance(images, (np.ndarray, list)):
             return image_utils.validate_images(

@@ -45,11 +45,13 @@ def check_levels(image_shape, latent_dim, filters, num_res_blocks):
     return image_shape, filters
 
 
-def residual_block(x, filters, num_groups, dropout, name, dtype):
+def residual_block(x, filters, num_groups, dropout, name, dtype, emb=None):
     """Pre-activation residual block: (GroupNorm, swish, conv 3x3) x 2.
 
     A 1x1 convolution projects the shortcut when the width changes (the
-    ResnetBlock of Esser et al. 2021 and of the DDPM U-Net).
+    ResnetBlock of Esser et al. 2021 and of the DDPM U-Net). With `emb`
+    (`(batch, dim)`, a diffusion U-Net's time embedding) a dense
+    projection of it is added per channel after the first convolution.
     """
     shortcut = x
     for index in range(2):
@@ -68,6 +70,9 @@ def residual_block(x, filters, num_groups, dropout, name, dtype):
             name=f"{name}_conv_{index}",
             dtype=dtype,
         )(x)
+        if index == 0 and emb is not None:
+            bias = layers.Dense(filters, name=f"{name}_time", dtype=dtype)(emb)
+            x = x + bias[:, None, None, :]
     if shortcut.shape[-1] != filters:
         shortcut = layers.Conv2D(
             filters, 1, name=f"{name}_shortcut", dtype=dtype

@@ -171,8 +171,8 @@ class UNet(Network):
         emb = layers.Activation("swish", name="time_act", dtype=dtype)(emb)
 
         def res(x, out, name):
-            return _time_residual_block(
-                x, emb, out, num_groups, dropout, name, dtype
+            return _blocks.residual_block(
+                x, out, num_groups, dropout, name, dtype, emb=emb
             )
 
         def attend(x, name):
@@ -248,34 +248,6 @@ class UNet(Network):
         self.context_dim = context_dim
         self.context_length = context_length
         self.output_channels = output_channels
-
-
-def _time_residual_block(x, emb, filters, num_groups, dropout, name, dtype):
-    """DDPM's ResnetBlock: the time embedding enters between the convs."""
-    shortcut = x
-    h = layers.GroupNormalization(
-        num_groups, epsilon=1e-6, name=f"{name}_norm_0", dtype=dtype
-    )(x)
-    h = layers.Activation("swish", name=f"{name}_act_0", dtype=dtype)(h)
-    h = layers.Conv2D(
-        filters, 3, padding="same", name=f"{name}_conv_0", dtype=dtype
-    )(h)
-    bias = layers.Dense(filters, name=f"{name}_time", dtype=dtype)(emb)
-    h = h + bias[:, None, None, :]
-    h = layers.GroupNormalization(
-        num_groups, epsilon=1e-6, name=f"{name}_norm_1", dtype=dtype
-    )(h)
-    h = layers.Activation("swish", name=f"{name}_act_1", dtype=dtype)(h)
-    if dropout:
-        h = layers.Dropout(dropout, name=f"{name}_dropout", dtype=dtype)(h)
-    h = layers.Conv2D(
-        filters, 3, padding="same", name=f"{name}_conv_1", dtype=dtype
-    )(h)
-    if shortcut.shape[-1] != filters:
-        shortcut = layers.Conv2D(
-            filters, 1, name=f"{name}_shortcut", dtype=dtype
-        )(shortcut)
-    return layers.Add(name=f"{name}_add", dtype=dtype)([shortcut, h])
 
 
 def _attention_block(x, context, num_heads, num_groups, name, dtype):

@@ -238,13 +238,6 @@ class AutoregressiveModel(GenerativeModel):
         return height * width * channels
 
     # --- Forward pass and likelihood.
-    def _split_inputs(self, inputs):
-        if isinstance(inputs, dict):
-            return inputs["images"], inputs.get("labels")
-        if isinstance(inputs, (tuple, list)):
-            return inputs[0], inputs[1] if len(inputs) > 1 else None
-        return inputs, None
-
     def _params(self, images, labels, training=False):
         images = ops.convert_to_tensor(images, "float32")
         if labels is not None:
@@ -305,14 +298,6 @@ class AutoregressiveModel(GenerativeModel):
         if self.losses:
             loss = loss + ops.cast(ops.sum(self.losses), loss.dtype)
         return distribution_utils.scale_loss_for_distribution(loss)
-
-    def _drop_labels(self, labels):
-        """Labels, each replaced by the null class with `label_dropout`."""
-        labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
-        draw = distribution_utils.replica_uniform(
-            ops.shape(labels), self.seed_generator
-        )
-        return ops.where(draw < self.label_dropout, self.num_classes, labels)
 
     def _check_grid_images(self, images, name):
         """NumPy images: uint8, or floats on the 256-level grid."""

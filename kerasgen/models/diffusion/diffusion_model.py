@@ -170,13 +170,6 @@ class DiffusionModel(GenerativeModel):
         return config
 
     # --- The network.
-    def _split_inputs(self, inputs):
-        if isinstance(inputs, dict):
-            return inputs["images"], inputs.get("labels")
-        if isinstance(inputs, (tuple, list)):
-            return inputs[0], inputs[1] if len(inputs) > 1 else None
-        return inputs, None
-
     def denoise(self, images, timesteps, labels=None, training=False):
         """The denoiser's output at `x_t = images` and `timesteps`."""
         images = ops.convert_to_tensor(images, "float32")
@@ -231,15 +224,8 @@ class DiffusionModel(GenerativeModel):
         )
         noisy = self.scheduler.add_noise(images, noise, timesteps)
         target = self.scheduler.get_target(images, noise, timesteps)
-        if labels is not None:
-            labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
-            if training and self.label_dropout:
-                dropped = distribution_utils.replica_uniform(
-                    ops.shape(labels), self.seed_generator
-                )
-                labels = ops.where(
-                    dropped < self.label_dropout, self.num_classes, labels
-                )
+        if labels is not None and training and self.label_dropout:
+            labels = self._drop_labels(labels)
         output = self.denoise(noisy, timesteps, labels, training=training)
         error = ops.mean(
             ops.square(ops.cast(output, "float32") - target), axis=(1, 2, 3)

@@ -402,13 +402,7 @@ class ImageTokenTransformer(GenerativeModel):
             tokens = self._to_tokens(images)
         tokens = ops.stop_gradient(tokens)
         if training and self.label_dropout:
-            labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
-            draw = distribution_utils.replica_uniform(
-                ops.shape(labels), self.seed_generator
-            )
-            labels = ops.where(
-                draw < self.label_dropout, self.num_classes, labels
-            )
+            labels = self._drop_labels(labels)
         nats = ops.mean(self._token_nll(tokens, labels, training), axis=1)
         self.bits_per_token_tracker.update_state(nats / np.log(2.0))
         loss = ops.mean(nats)
