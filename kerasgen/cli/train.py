@@ -76,8 +76,9 @@ def add_common_arguments(parser, recipe):
             "--ema",
             type=float,
             default=None,
-            help="EMA momentum of the weights (e.g. 0.999); the sample "
-            "grids and the saved model use the EMA weights. Default: off.",
+            help="EMA momentum of the weights (e.g. 0.9999), reached after a "
+            "warm-up (kerasgen.optimizers.EMAWarmupAdam); the sample grids "
+            "and the saved model use the EMA weights. Default: off.",
         )
     add(
         "--mixed-precision",

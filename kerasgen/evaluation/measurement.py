@@ -61,6 +61,10 @@ REQUIREMENTS = {
         lambda model: callable(getattr(model, "caption", None)),
         "caption() (a TextImageTransformer)",
     ),
+    "variational_bound": (
+        lambda model: callable(getattr(model, "variational_bound", None)),
+        "variational_bound() (a DiffusionModel)",
+    ),
     "caption_perplexity": (
         lambda model: callable(getattr(model, "caption_perplexity", None)),
         "caption_perplexity() (a LiquidTransformer)",

@@ -150,7 +150,9 @@ class GenerativeModel(keras.Model):
             learning_rate: float or `None`. Overrides the model's default
                 learning rate. Defaults to `None`.
             **optimizer_kwargs: extra `keras.optimizers.Adam` arguments
-                (e.g. `use_ema=True`).
+                (e.g. `use_ema=True`). With `use_ema=True` the optimizer is
+                `kerasgen.optimizers.EMAWarmupAdam`, whose EMA momentum
+                warms up (ARCHITECTURE.md rule 13).
 
         Returns:
             dict of `compile()` keyword arguments, here `{"optimizer": Adam}`;
@@ -165,11 +167,14 @@ class GenerativeModel(keras.Model):
             minimum=0.0,
             min_inclusive=False,
         )
-        return {
-            "optimizer": keras.optimizers.Adam(
-                learning_rate, **optimizer_kwargs
-            )
-        }
+        from kerasgen.optimizers import EMAWarmupAdam
+
+        adam = (
+            EMAWarmupAdam
+            if optimizer_kwargs.get("use_ema")
+            else keras.optimizers.Adam
+        )
+        return {"optimizer": adam(learning_rate, **optimizer_kwargs)}
 
     def compile(self, optimizer=None, **kwargs):
         """`keras.Model.compile`; no `optimizer`: `default_optimizers()`."""

@@ -741,8 +741,12 @@ def test_bundle_metrics_are_re_measured_exactly_by_their_commands():
     results = evaluation.evaluate(
         applications.load(model), metrics=metrics, verbose=0, **kwargs
     )
+    # Equal up to float32 summation order (the thread split of a busy
+    # machine changed the 9th digit of mse once).
     for key in names:
-        assert results[key] == metadata["metrics"][key], key
+        assert results[key] == pytest.approx(
+            metadata["metrics"][key], rel=1e-6
+        ), key
 
 
 class CaptionOracle:
