@@ -12,6 +12,7 @@ from kerasgen import losses
 from kerasgen import metrics
 from kerasgen import models
 from kerasgen import networks
+from kerasgen import optimizers
 from kerasgen import quantizers
 from kerasgen import schedulers
 from kerasgen import tokenizers

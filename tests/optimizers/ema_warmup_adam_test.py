@@ -69,3 +69,18 @@ def test_default_optimizers_use_the_warmup_with_ema_only():
     assert isinstance(with_ema, EMAWarmupAdam) and with_ema.use_ema
     plain = model.default_optimizers()["optimizer"]
     assert type(plain) is keras.optimizers.Adam
+
+
+def test_a_model_trained_with_it_saves_and_loads(tmp_path):
+    model = DiffusionModel(
+        image_shape=(8, 8, 1),
+        unet_kwargs=dict(filters=(8,), num_res_blocks=1, num_groups=4),
+        seed=0,
+    )
+    model.compile(**model.default_optimizers(use_ema=True, ema_momentum=0.9))
+    images = np.random.default_rng(0).integers(0, 256, (4, 8, 8, 1), "uint8")
+    model.fit(images, batch_size=2, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert isinstance(loaded.optimizer, EMAWarmupAdam)
+    assert loaded.optimizer.ema_momentum == 0.9
