@@ -1,5 +1,7 @@
 """The pretrained tokenizers: round trip, codebook usage, VQ-GAN vs VQ-VAE."""
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -52,21 +54,21 @@ def test_round_trip_is_the_reconstruction(name, x_test):
     assert error < 0.5 * np.mean((targets - targets.mean(0)) ** 2), error
 
 
-# sha256 of the int32 little-endian token ids of the 10,000 test images as
-# tokenized by the vqgan_fashion_mnist bundle of commit 888a150, which still
-# held the discriminator and the perceptual network (5,099,096-byte weights;
-# it loads with today's code: `keras.saving.deserialize_keras_object` on its
-# config.json, then `load_weights`).
-VQGAN_888A150_TEST_IDS_SHA256 = (
-    "3c12336c05b1674af94801c7e87e3f88f030f7ff6350228b4926cef9001c4d2a"
+# The token ids (int16) of the 10,000 test images as tokenized by the
+# vqgan_fashion_mnist bundle of commit 888a150, which still held the
+# discriminator and the perceptual network (5,099,096-byte weights; it loads
+# with today's code: `keras.saving.deserialize_keras_object` on its
+# config.json, then `load_weights`). A sha256 of them was stored before, but
+# the ids of near-tied codes depend on the machine's float32 summation order
+# (the digest changed between two runs here while the old and the new bundle
+# still agreed on all 490,000 ids in one process).
+VQGAN_888A150_TEST_IDS = os.path.join(
+    os.path.dirname(__file__), "data", "vqgan_888a150_test_ids.npz"
 )
 
 
 @pytest.mark.large
 def test_inference_vqgan_bundle_tokenizes_as_the_full_one_did(x_test):
-    import hashlib
-    import os
-
     import h5py
 
     from kerasgen.utils import preset_utils
@@ -91,9 +93,11 @@ def test_inference_vqgan_bundle_tokenizes_as_the_full_one_did(x_test):
         + model.discriminator.count_params()
         + model.perceptual_loss.count_params()
     )
-    ids = _tokens(model, x_test).astype("<i4")
-    digest = hashlib.sha256(ids.tobytes()).hexdigest()
-    assert digest == VQGAN_888A150_TEST_IDS_SHA256
+    ids = _tokens(model, x_test)
+    reference = np.load(VQGAN_888A150_TEST_IDS)["ids"]
+    assert ids.shape == reference.shape == (10000, 7, 7)
+    # All but near-ties (at most 0.1% of the ids) agree.
+    assert np.mean(ids != reference) <= 1e-3
 
 
 @pytest.mark.large
