@@ -130,13 +130,12 @@ def variational_bound_terms(model, images, labels, num_strata, rng):
 
     def posterior_and_model(t):
         """x_t ~ q(x_t | x_0), then the means and log variances of q, p."""
-        a = np.sqrt(alpha_bar[t])
-        b = np.sqrt(1.0 - alpha_bar[t])
+        timesteps = ops.convert_to_tensor(t, "int32")
         noise = rng.standard_normal(tuple(x0.shape)).astype("float32")
-        x_t = per_image(a) * x0 + per_image(b) * noise
-        output = model.denoise(x_t, ops.convert_to_tensor(t, "int32"), labels)
+        x_t = scheduler.add_noise(x0, noise, timesteps)
+        output = model.denoise(x_t, timesteps, labels)
         x0_pred, _ = scheduler.convert_model_output(
-            output, ops.convert_to_tensor(t, "int32")[:, None, None, None], x_t
+            output, timesteps[:, None, None, None], x_t
         )
         x0_pred = ops.clip(x0_pred, -1.0, 1.0)
         mean_q = per_image(coef1[t]) * x0 + per_image(coef2[t]) * x_t
