@@ -302,22 +302,31 @@ class GenerativeModel(keras.Model):
                 **static_kwargs,
             )
 
+        function = self.compile_function(generate_step)
+        self._generate_functions[key] = function
+        return function
+
+    def compile_function(self, function):
+        """`function` (of tensors, reading this model's variables) compiled.
+
+        TensorFlow: `tf.function` without autograph (XLA when
+        `generate_jit_compile`); JAX: `jax.jit` with the model's variables
+        passed as state, so later weight updates are seen; other backends:
+        `function` itself. Retraces per input shape, as those do.
+        """
         backend = keras.backend.backend()
         if backend == "tensorflow":
             import tensorflow as tf
 
             # No autograph: generate_step loops with ops.fori_loop, and
             # autograph re-reads the source files while tracing.
-            function = tf.function(
-                generate_step,
+            return tf.function(
+                function,
                 jit_compile=self.generate_jit_compile,
                 autograph=False,
             )
-        elif backend == "jax":
-            function = _jax_stateless_function(self, generate_step)
-        else:
-            function = generate_step
-        self._generate_functions[key] = function
+        if backend == "jax":
+            return _jax_stateless_function(self, function)
         return function
 
     @property
@@ -557,24 +566,24 @@ def _pad_rows(array, size):
     return np.concatenate([array, padding], axis=0)
 
 
-def _jax_stateless_function(model, generate_step):
-    """`jax.jit` of `generate_step` with the model's variables as state."""
+def _jax_stateless_function(model, step):
+    """`jax.jit` of `step` with the model's variables as state."""
     import jax
 
     @jax.jit
-    def compiled(state, inputs, seed, tensor_kwargs):
+    def compiled(state, *args):
         trainable, non_trainable = state
         mapping = list(zip(model.trainable_variables, trainable)) + list(
             zip(model.non_trainable_variables, non_trainable)
         )
         with keras.StatelessScope(state_mapping=mapping):
-            return generate_step(inputs, seed, tensor_kwargs)
+            return step(*args)
 
-    def function(inputs, seed, tensor_kwargs):
+    def function(*args):
         state = (
             [v.value for v in model.trainable_variables],
             [v.value for v in model.non_trainable_variables],
         )
-        return compiled(state, inputs, seed, tensor_kwargs)
+        return compiled(state, *args)
 
     return function

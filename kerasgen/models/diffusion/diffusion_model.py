@@ -184,6 +184,20 @@ class DiffusionModel(GenerativeModel):
             inputs["labels"] = ops.reshape(ops.cast(labels, "int32"), (-1,))
         return self.denoiser(inputs, training=training)
 
+    def compiled_denoise(self):
+        """`denoise` (inference) compiled with `compile_function`, cached
+        like the generate functions (traced on first use, so a replaced
+        `denoise` is the one compiled)."""
+        if not hasattr(self, "_generate_functions"):
+            self._reset_generate_functions()
+        if "denoise" not in self._generate_functions:
+            self._generate_functions["denoise"] = self.compile_function(
+                lambda images, timesteps, labels: self.denoise(
+                    images, timesteps, labels
+                )
+            )
+        return self._generate_functions["denoise"]
+
     def call(self, inputs, training=False):
         if isinstance(inputs, dict) and "timesteps" in inputs:
             return self.denoise(

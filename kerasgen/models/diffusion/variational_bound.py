@@ -98,7 +98,8 @@ def variational_bound_terms(model, images, labels, num_strata, rng):
     """Per-image terms in bits/dim for one batch: a dict of numpy arrays.
 
     Args:
-        model: a `DiffusionModel` (its `denoise` and `scheduler`).
+        model: a `DiffusionModel` (its `compiled_denoise()` and
+            `scheduler`).
         images: float32 `(batch, h, w, c)` in `[-1, 1]`, 8-bit levels.
         labels: int labels `(batch,)` or `None`.
         num_strata: int >= 1. Runs of the middle timesteps.
@@ -108,6 +109,7 @@ def variational_bound_terms(model, images, labels, num_strata, rng):
         dict with `prior`, `decoder`, `middle` and `total`, each `(batch,)`.
     """
     scheduler = model.scheduler
+    denoise = model.compiled_denoise()
     total_steps = scheduler.num_train_timesteps
     coef1, coef2, log_var_q, log_var_p = _schedule(scheduler)
     alpha_bar = np.asarray(scheduler.alphas_cumprod, "float64")
@@ -133,7 +135,7 @@ def variational_bound_terms(model, images, labels, num_strata, rng):
         timesteps = ops.convert_to_tensor(t, "int32")
         noise = rng.standard_normal(tuple(x0.shape)).astype("float32")
         x_t = scheduler.add_noise(x0, noise, timesteps)
-        output = model.denoise(x_t, timesteps, labels)
+        output = denoise(x_t, timesteps, labels)
         x0_pred, _ = scheduler.convert_model_output(
             output, timesteps[:, None, None, None], x_t
         )

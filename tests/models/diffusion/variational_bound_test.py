@@ -165,3 +165,26 @@ def test_evaluate_reports_the_bound():
         result["bits_per_dim_bound"], prior + middle + decoder, rtol=2e-3
     )
     assert result["bits_per_dim_bound_stderr"] < 1e-3
+
+
+@pytest.mark.skipif(
+    __import__("keras").backend.backend() not in ("tensorflow", "jax"),
+    reason="compiled only on the TensorFlow and JAX backends",
+)
+def test_denoiser_pass_is_compiled_once_per_batch_shape():
+    # Eagerly the Python denoiser would run once per stratum, per batch and
+    # per call (2 x 2 x 4 times); compiled it runs only while tracing.
+    images = _point_data(8)
+    model = _model()
+    _offset_oracle(model, images, 0.0)
+    oracle, calls = model.denoise, []
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return oracle(*args, **kwargs)
+
+    model.denoise = counting
+    first = model.variational_bound(images, num_strata=3, batch_size=4)
+    second = model.variational_bound(images, num_strata=3, batch_size=4)
+    assert len(calls) == 1
+    assert first == second
