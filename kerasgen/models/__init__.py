@@ -7,6 +7,9 @@ from kerasgen.models.autoregressive.pixel_cnn import PixelCNN
 from kerasgen.models.autoregressive.pixel_cnn_plus_plus import PixelCNNPlusPlus
 from kerasgen.models.autoregressive.pixel_rnn import PixelRNN
 from kerasgen.models.diffusion.diffusion_model import DiffusionModel
+from kerasgen.models.diffusion.noise_aware_classifier import (
+    NoiseAwareClassifier,
+)
 from kerasgen.models.dvae.discrete_vae import DiscreteVAE
 from kerasgen.models.gan.gan import GAN
 from kerasgen.models.generative_model import GenerativeModel

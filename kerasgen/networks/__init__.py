@@ -19,3 +19,4 @@ from kerasgen.networks.pixel_rnn_network import PixelRNNNetwork
 from kerasgen.networks.residual_decoder import ResidualDecoder
 from kerasgen.networks.residual_encoder import ResidualEncoder
 from kerasgen.networks.unet import UNet
+from kerasgen.networks.unet_classifier import UNetClassifier

@@ -34,6 +34,67 @@ def timestep_embedding(timesteps, dim, max_period=10000.0):
     return embedding
 
 
+def time_embedding(
+    timesteps, base_dim, labels=None, dtype=None, num_classes=None
+):
+    """The U-Net's conditioning vector `(batch, 4 * base_dim)`, after swish.
+
+    The sinusoidal embedding of `timesteps` through two dense layers; with
+    `labels`, plus a class embedding of `num_classes + 1` rows (the last is
+    the null class). Builds layers named `time_dense_0/1`,
+    `class_embedding` and `time_act` (shared by `UNet` and
+    `UNetClassifier`).
+    """
+    width = 4 * base_dim
+    emb = timestep_embedding(timesteps, base_dim)
+    emb = layers.Dense(
+        width, activation="swish", name="time_dense_0", dtype=dtype
+    )(emb)
+    emb = layers.Dense(width, name="time_dense_1", dtype=dtype)(emb)
+    if labels is not None:
+        emb = emb + layers.Embedding(
+            num_classes + 1, width, name="class_embedding", dtype=dtype
+        )(labels)
+    return layers.Activation("swish", name="time_act", dtype=dtype)(emb)
+
+
+def encoder_levels(
+    images, filters, num_res_blocks, attention_levels, res, attend, dtype
+):
+    """The U-Net's downward path and middle: `(x, skips)`.
+
+    `conv_in`, then per level `num_res_blocks` blocks `res(x, width, name)`
+    (each followed by `attend(x, name)` at the levels of
+    `attention_levels`) and a stride-2 convolution between levels; then
+    the middle `res`, `attend`, `res`. `skips` are the outputs the upward
+    path concatenates, in order.
+    """
+    x = layers.Conv2D(
+        filters[0], 3, padding="same", name="conv_in", dtype=dtype
+    )(images)
+    skips = [x]
+    for level, out in enumerate(filters):
+        for block in range(num_res_blocks):
+            x = res(x, out, f"down_{level}_{block}")
+            if attention_levels[level]:
+                x = attend(x, f"down_{level}_{block}_attn")
+            skips.append(x)
+        if level + 1 < len(filters):
+            x = layers.Conv2D(
+                out,
+                3,
+                strides=2,
+                padding="same",
+                name=f"down_{level}_sample",
+                dtype=dtype,
+            )(x)
+            skips.append(x)
+    x = res(x, filters[-1], "mid_0")
+    x = attend(x, "mid_attn")
+    x = res(x, filters[-1], "mid_1")
+    return x, skips
+
+
 @keras.saving.register_keras_serializable(package="kerasgen")
 class UNet(Network):
     """The DDPM / guided-diffusion U-Net: noisy images and timesteps to
@@ -158,17 +219,13 @@ class UNet(Network):
             context = inputs["context"] = keras.Input(
                 shape=(context_length, context_dim), name="context"
             )
-        width = 4 * filters[0]
-        emb = timestep_embedding(inputs["timesteps"], filters[0])
-        emb = layers.Dense(
-            width, activation="swish", name="time_dense_0", dtype=dtype
-        )(emb)
-        emb = layers.Dense(width, name="time_dense_1", dtype=dtype)(emb)
-        if num_classes is not None:
-            emb = emb + layers.Embedding(
-                num_classes + 1, width, name="class_embedding", dtype=dtype
-            )(inputs["labels"])
-        emb = layers.Activation("swish", name="time_act", dtype=dtype)(emb)
+        emb = time_embedding(
+            inputs["timesteps"],
+            filters[0],
+            inputs.get("labels"),
+            dtype,
+            num_classes,
+        )
 
         def res(x, out, name):
             return _blocks.residual_block(
@@ -176,36 +233,22 @@ class UNet(Network):
             )
 
         def attend(x, name):
-            x = _attention_block(x, None, num_heads, num_groups, name, dtype)
+            x = attention_block(x, None, num_heads, num_groups, name, dtype)
             if context is not None:
-                x = _attention_block(
+                x = attention_block(
                     x, context, num_heads, num_groups, f"{name}_cross", dtype
                 )
             return x
 
-        x = layers.Conv2D(
-            filters[0], 3, padding="same", name="conv_in", dtype=dtype
-        )(inputs["images"])
-        skips = [x]
-        for level, out in enumerate(filters):
-            for block in range(num_res_blocks):
-                x = res(x, out, f"down_{level}_{block}")
-                if attention_levels[level]:
-                    x = attend(x, f"down_{level}_{block}_attn")
-                skips.append(x)
-            if level + 1 < len(filters):
-                x = layers.Conv2D(
-                    out,
-                    3,
-                    strides=2,
-                    padding="same",
-                    name=f"down_{level}_sample",
-                    dtype=dtype,
-                )(x)
-                skips.append(x)
-        x = res(x, filters[-1], "mid_0")
-        x = attend(x, "mid_attn")
-        x = res(x, filters[-1], "mid_1")
+        x, skips = encoder_levels(
+            inputs["images"],
+            filters,
+            num_res_blocks,
+            attention_levels,
+            res,
+            attend,
+            dtype,
+        )
         for level in reversed(range(len(filters))):
             for block in range(num_res_blocks + 1):
                 x = layers.Concatenate(
@@ -250,7 +293,7 @@ class UNet(Network):
         self.output_channels = output_channels
 
 
-def _attention_block(x, context, num_heads, num_groups, name, dtype):
+def attention_block(x, context, num_heads, num_groups, name, dtype):
     """Pre-norm multi-head attention over the pixels, residual: self-
     attention, or cross-attention to `context` `(batch, length, dim)`."""
     height, width, channels = x.shape[1:]

@@ -218,9 +218,17 @@ class Scheduler:
 
     # --- Training.
     def sample_timesteps(self, batch_size, seed=None):
-        """Uniform training timesteps, int32 `(batch_size,)` in `[0, T)`."""
-        return keras.random.randint(
-            (batch_size,), 0, self.num_train_timesteps, dtype="int32", seed=seed
+        """Uniform training timesteps, int32 `(batch_size,)` in `[0, T)`.
+
+        Drawn with `distribution_utils.replica_uniform`, so the replicas of
+        a `tf.distribute` strategy draw different timesteps.
+        """
+        from kerasgen.utils import distribution_utils
+
+        draw = distribution_utils.replica_uniform((batch_size,), seed)
+        total = self.num_train_timesteps
+        return ops.minimum(
+            ops.cast(ops.floor(draw * total), "int32"), total - 1
         )
 
     def _coefficients(self, timesteps, like):
@@ -323,6 +331,41 @@ class Scheduler:
         alphas_cumprod = ops.convert_to_tensor(self.alphas_cumprod, "float32")
         value = ops.take(alphas_cumprod, ops.maximum(timestep, 0))
         return ops.where(timestep >= 0, value, self.final_alpha_cumprod)
+
+    def output_to_epsilon(self, model_output, timestep, sample):
+        """The noise `eps` that the network's output predicts at `x_t`
+        (no clipping; `timestep` broadcast against `sample`)."""
+        sample = ops.convert_to_tensor(sample)
+        output = ops.cast(model_output, sample.dtype)
+        a, b = self.signal_and_noise(timestep, sample)
+        if self.prediction_type == "epsilon":
+            return output
+        if self.prediction_type == "sample":
+            return (sample - a * output) / b
+        return a * output + b * sample  # v = a eps - b x0
+
+    def epsilon_to_output(self, epsilon, timestep, sample):
+        """The network output (of `prediction_type`) that predicts the noise
+        `epsilon` at `x_t`: the inverse of `output_to_epsilon`."""
+        sample = ops.convert_to_tensor(sample)
+        epsilon = ops.cast(epsilon, sample.dtype)
+        a, b = self.signal_and_noise(timestep, sample)
+        if self.prediction_type == "epsilon":
+            return epsilon
+        x0 = (sample - b * epsilon) / a
+        if self.prediction_type == "sample":
+            return x0
+        return a * epsilon - b * x0
+
+    def signal_and_noise(self, timestep, sample):
+        """`sqrt(alpha_bar)`, `sqrt(1 - alpha_bar)` at a scalar or per-sample
+        `timestep`, shaped to broadcast against `sample`."""
+        alpha_bar = ops.cast(self._alpha_bar(timestep), sample.dtype)
+        if len(alpha_bar.shape) == 1:
+            alpha_bar = ops.reshape(
+                alpha_bar, (-1,) + (1,) * (len(sample.shape) - 1)
+            )
+        return ops.sqrt(alpha_bar), ops.sqrt(1.0 - alpha_bar)
 
     def convert_model_output(self, model_output, timestep, sample):
         """`(x_0, eps)` predicted from the network's output at `x_t`."""

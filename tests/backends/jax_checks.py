@@ -111,3 +111,24 @@ def test_adversarial_models_refuse_to_train_on_jax():
     # backend before it reads any attribute, so a bare instance shows it.
     with pytest.raises(NotImplementedError, match="TensorFlow"):
         VQGAN.compile(VQGAN.__new__(VQGAN))
+
+
+def test_classifier_guidance_compiles_on_jax():
+    # jax.grad of the classifier inside the jitted, stateless sampling loop.
+    from kerasgen.models import DiffusionModel
+    from kerasgen.models import NoiseAwareClassifier
+
+    tiny = dict(filters=(8,), num_res_blocks=1, num_groups=4)
+    model = DiffusionModel(image_shape=(8, 8, 1), unet_kwargs=tiny, seed=0)
+    classifier = NoiseAwareClassifier(
+        image_shape=(8, 8, 1), num_classes=3, network_kwargs=tiny, seed=0
+    )
+    kwargs = dict(
+        seed=1, num_steps=3, classifier=classifier, classifier_scale=2.0
+    )
+    labels = np.array([0, 2, 1])
+    compiled = model.generate(labels, **kwargs)
+    eager = model.generate(labels, compiled=False, **kwargs)
+    np.testing.assert_array_equal(compiled, eager)
+    unguided = model.generate(num_samples=3, seed=1, num_steps=3)
+    assert not np.array_equal(compiled, unguided)

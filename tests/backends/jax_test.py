@@ -6,7 +6,8 @@ in a child `pytest` with `KERAS_BACKEND=jax` and two host CPU devices: the
 VAE's `run_generative_model_test` contract and `jax_checks.py` (import,
 `distribution_scope` errors, `data_parallel` on 2 local devices == 1
 device, VQ-VAE / dVAE training with the stock `train_step`, GAN / VQ-GAN
-refusing to train).
+refusing to train, classifier guidance through `jax.grad` in the jitted
+sampling loop).
 """
 
 import os

@@ -22,6 +22,7 @@ TINY_ARGUMENTS = {
     "output_channels": 2,
     "vocabulary_size": 4,
     "sequence_length": 4,
+    "num_classes": 3,
 }
 
 NETWORK_CLASSES = sorted(

@@ -76,6 +76,9 @@ class DiffusionModel(GenerativeModel):
 
     default_learning_rate = 2e-4
     default_evaluation_metrics = ("fid", "kid")
+    # Set by `generate` from `inputs` with a classifier: the labels it
+    # guides towards, batched with the samples.
+    per_sample_generate_kwargs = ("classifier_labels",)
     generate_batch_size = 256
 
     def __init__(
@@ -228,11 +231,7 @@ class DiffusionModel(GenerativeModel):
             )
         images = ops.convert_to_tensor(images, "float32")
         batch = ops.shape(images)[0]
-        draw = distribution_utils.replica_uniform((batch,), self.seed_generator)
-        total = self.scheduler.num_train_timesteps
-        timesteps = ops.minimum(
-            ops.cast(ops.floor(draw * total), "int32"), total - 1
-        )
+        timesteps = self.scheduler.sample_timesteps(batch, self.seed_generator)
         noise = distribution_utils.replica_normal(
             ops.shape(images), self.seed_generator
         )
@@ -380,6 +379,8 @@ class DiffusionModel(GenerativeModel):
         scheduler="ddim",
         guidance_scale=None,
         eta=None,
+        classifier=None,
+        classifier_scale=None,
         **kwargs,
     ):
         """Samples images (see `GenerativeModel.generate`).
@@ -399,6 +400,13 @@ class DiffusionModel(GenerativeModel):
                 class-conditional model trained with `label_dropout`.
                 `None` or 1: the conditional model alone.
             eta: float >= 0 or `None`. DDIM's `eta` (`scheduler="ddim"`).
+            classifier: a `NoiseAwareClassifier` (or its preset name) of
+                the same noise schedule, or `None`. Classifier guidance
+                towards the labels `inputs`, also of an unconditional
+                model: `eps - sqrt(1 - alpha_bar_t) * classifier_scale *
+                grad log p(y | x_t)` at every step (Dhariwal & Nichol 2021).
+            classifier_scale: float >= 0. Needed with `classifier`; 0 turns
+                the guidance off.
         """
         extra = {}
         if eta is not None:
@@ -430,6 +438,15 @@ class DiffusionModel(GenerativeModel):
                 )
             if guidance_scale == 1.0:
                 guidance_scale = None
+        if classifier is not None and self.num_classes is None:
+            guided_labels, inputs = inputs, None  # for the classifier only
+        else:
+            guided_labels = inputs
+        classifier, classifier_scale, classifier_labels = (
+            self._check_classifier(classifier, classifier_scale, guided_labels)
+        )
+        if inputs is None and guided_labels is not None and num_samples is None:
+            num_samples = len(guided_labels)
         return super().generate(
             inputs,
             num_samples=num_samples,
@@ -437,8 +454,84 @@ class DiffusionModel(GenerativeModel):
             num_steps=int(num_steps),
             scheduler=_SchedulerKey(sampler),
             guidance_scale=guidance_scale,
+            classifier=classifier,
+            classifier_scale=classifier_scale,
+            classifier_labels=classifier_labels,
             **kwargs,
         )
+
+    def _check_classifier(self, classifier, classifier_scale, inputs):
+        """`(classifier, scale, labels)` of classifier guidance, checked;
+        `(None, None, None)` without it (or at scale 0)."""
+        from kerasgen.models.diffusion.noise_aware_classifier import (
+            NoiseAwareClassifier,
+        )
+
+        if classifier is None:
+            if classifier_scale is not None:
+                raise ValueError(
+                    "classifier_scale needs a classifier; received "
+                    f"classifier_scale={classifier_scale!r} and no classifier"
+                )
+            return None, None, None
+        if isinstance(classifier, str):
+            classifier = NoiseAwareClassifier.from_preset(classifier)
+        if not isinstance(classifier, NoiseAwareClassifier):
+            raise TypeError(
+                "classifier must be a NoiseAwareClassifier or its preset "
+                f"name; received {type(classifier).__name__}"
+            )
+        if classifier_scale is None:
+            raise ValueError(
+                "classifier guidance needs classifier_scale (a float >= 0); "
+                "received None"
+            )
+        classifier_scale = av.check_float(
+            "classifier_scale", classifier_scale, minimum=0.0
+        )
+        if self.scheduler.process != "vp" or not np.allclose(
+            classifier.scheduler.alphas_cumprod, self.scheduler.alphas_cumprod
+        ):
+            raise ValueError(
+                "the classifier must be trained on this model's noise "
+                f"schedule; the classifier's {type(classifier.scheduler)}"
+                f".alphas_cumprod differ from the model's "
+                f"{type(self.scheduler).__name__}"
+            )
+        if classifier.image_shape != self.image_shape:
+            raise ValueError(
+                f"the classifier takes images of shape "
+                f"{classifier.image_shape}; this model makes "
+                f"{self.image_shape}"
+            )
+        if self.num_classes is not None and (
+            classifier.num_classes != self.num_classes
+        ):
+            raise ValueError(
+                f"the classifier has {classifier.num_classes} classes and "
+                f"this model {self.num_classes}: they must be the same"
+            )
+        if inputs is None:
+            raise ValueError(
+                "classifier guidance needs labels to guide towards as "
+                "inputs; received inputs=None"
+            )
+        labels = av.check_labels(
+            "inputs", inputs, classifier.num_classes, model="classifier"
+        )
+        if classifier_scale == 0.0:
+            return None, None, None
+        return classifier, classifier_scale, labels
+
+    def _classifier_guided(self, output, x, t, sampler, guidance):
+        """The denoiser output with `eps` moved by the classifier's
+        gradient: `eps - sqrt(1 - alpha_bar_t) s grad log p(y | x_t)`."""
+        classifier, scale, labels = guidance
+        eps = sampler.output_to_epsilon(output, t, x)
+        _, noise_level = sampler.signal_and_noise(t, x)
+        gradient = classifier.log_prob_gradient(x, t, labels)
+        eps = eps - noise_level * scale * ops.cast(gradient, eps.dtype)
+        return sampler.epsilon_to_output(eps, t, x)
 
     def _guided(self, x, t, labels, guidance_scale):
         if guidance_scale is None:
@@ -461,6 +554,9 @@ class DiffusionModel(GenerativeModel):
         num_steps=50,
         scheduler=None,
         guidance_scale=None,
+        classifier=None,
+        classifier_scale=None,
+        classifier_labels=None,
     ):
         sampler = (
             scheduler.scheduler
@@ -479,6 +575,14 @@ class DiffusionModel(GenerativeModel):
             t = ops.take(timesteps, i)
             s = ops.take(previous, i)
             output = self._guided(sample, t, labels, guidance_scale)
+            if classifier is not None:
+                output = self._classifier_guided(
+                    output,
+                    sample,
+                    t,
+                    sampler,
+                    (classifier, classifier_scale, classifier_labels),
+                )
             out = sampler.step(
                 output,
                 t,
