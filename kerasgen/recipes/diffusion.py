@@ -1,4 +1,5 @@
-"""Recipes of the diffusion models: `ddpm` and `ddpm_cfg`."""
+"""Recipes of the diffusion models: `ddpm`, `ddpm_cfg` and the
+`noise_classifier` of classifier guidance."""
 
 import argparse
 
@@ -8,12 +9,13 @@ from kerasgen.recipes.recipe import register_recipe
 from kerasgen.utils import argument_validation as av
 
 
-class _DiffusionRecipe(Recipe):
-    """Shared flags: the forward process and the U-Net's size."""
+class _ForwardProcessRecipe(Recipe):
+    """Shared flags: the forward process and the network's size."""
 
-    supports_ema = True
     supports_validation = False
     tiny_arguments = ("--filters", "8,8", "--num-res-blocks", "1")
+    #: Default of `--num-res-blocks`.
+    num_res_blocks = 2
 
     def add_arguments(self, parser):
         from kerasgen import schedulers
@@ -22,14 +24,14 @@ class _DiffusionRecipe(Recipe):
             "--filters",
             type=int_tuple,
             default=(32, 64, 64),
-            help="U-Net level widths, comma-separated (attention at the "
-            "last). Default: 32,64,64 (28x28 -> 14x14 -> 7x7).",
+            help="Level widths, comma-separated (attention at the last). "
+            "Default: 32,64,64 (28x28 -> 14x14 -> 7x7).",
         )
         parser.add_argument(
             "--num-res-blocks",
             type=int,
-            default=2,
-            help="Residual blocks per level. Default: 2.",
+            default=self.num_res_blocks,
+            help=f"Residual blocks per level. Default: {self.num_res_blocks}.",
         )
         parser.add_argument(
             "--dropout",
@@ -49,6 +51,41 @@ class _DiffusionRecipe(Recipe):
             choices=list(schedulers.scheduler.BETA_SCHEDULES),
             help="Noise schedule. Default: linear (Ho et al. 2020).",
         )
+
+    def _scheduler(self, args, **kwargs):
+        from kerasgen import schedulers
+
+        return schedulers.DDPMScheduler(
+            num_train_timesteps=av.check_int(
+                "--num-train-timesteps", args.num_train_timesteps, 2
+            ),
+            beta_schedule=args.beta_schedule,
+            **kwargs,
+        )
+
+    def _network_kwargs(self, args):
+        filters = av.check_int_tuple("--filters", args.filters)
+        return dict(
+            filters=filters,
+            num_res_blocks=av.check_positive_int(
+                "--num-res-blocks", args.num_res_blocks
+            ),
+            dropout=av.check_float(
+                "--dropout", args.dropout, 0.0, 1.0, max_inclusive=False
+            ),
+            num_groups=8 if all(f % 8 == 0 for f in filters) else 1,
+        )
+
+
+class _DiffusionRecipe(_ForwardProcessRecipe):
+    """The denoisers' flags: prediction type and sampling clip."""
+
+    supports_ema = True
+
+    def add_arguments(self, parser):
+        from kerasgen import schedulers
+
+        super().add_arguments(parser)
         parser.add_argument(
             "--prediction-type",
             default="epsilon",
@@ -66,29 +103,13 @@ class _DiffusionRecipe(Recipe):
         )
 
     def _model_kwargs(self, args):
-        from kerasgen import schedulers
-
-        filters = av.check_int_tuple("--filters", args.filters)
-        num_groups = 8 if all(f % 8 == 0 for f in filters) else 1
         return dict(
-            scheduler=schedulers.DDPMScheduler(
-                num_train_timesteps=av.check_int(
-                    "--num-train-timesteps", args.num_train_timesteps, 2
-                ),
-                beta_schedule=args.beta_schedule,
+            scheduler=self._scheduler(
+                args,
                 prediction_type=args.prediction_type,
                 clip_sample=args.clip_sample,
             ),
-            unet_kwargs=dict(
-                filters=filters,
-                num_res_blocks=av.check_positive_int(
-                    "--num-res-blocks", args.num_res_blocks
-                ),
-                dropout=av.check_float(
-                    "--dropout", args.dropout, 0.0, 1.0, max_inclusive=False
-                ),
-                num_groups=num_groups,
-            ),
+            unet_kwargs=self._network_kwargs(args),
             seed=args.seed,
         )
 
@@ -139,4 +160,29 @@ class DDPMGuidedRecipe(_DiffusionRecipe):
                 max_inclusive=False,
             ),
             **self._model_kwargs(args),
+        )
+
+
+@register_recipe
+class NoiseClassifierRecipe(_ForwardProcessRecipe):
+    name = "noise_classifier"
+    summary = (
+        "Noise-aware classifier of x_t for classifier guidance (Dhariwal & "
+        "Nichol 2021); use the diffusion model's --num-train-timesteps and "
+        "--beta-schedule"
+    )
+    with_labels = True
+    sample_grid = False
+    supports_validation = True
+    num_res_blocks = 1
+
+    def build_model(self, args, dataset_info):
+        from kerasgen.models import NoiseAwareClassifier
+
+        return NoiseAwareClassifier(
+            scheduler=self._scheduler(args),
+            image_shape=dataset_info.image_shape,
+            num_classes=dataset_info.num_classes,
+            network_kwargs=self._network_kwargs(args),
+            seed=args.seed,
         )
