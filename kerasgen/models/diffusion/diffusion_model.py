@@ -407,6 +407,12 @@ class DiffusionModel(GenerativeModel):
                 grad log p(y | x_t)` at every step (Dhariwal & Nichol 2021).
             classifier_scale: float >= 0. Needed with `classifier`; 0 turns
                 the guidance off.
+            return_trajectory: bool. Also return, per sample, `x_t` before
+                every step (`"trajectory"`) and the `x_0` each step
+                predicted (`"predicted_originals"`), float `(num_samples,
+                num_steps, *image_shape)` in about `[-1, 1]`, in a dict
+                with the uint8 `"images"` (the same images as without it).
+                The loop is unrolled: meant for tens of steps.
         """
         extra = {}
         if eta is not None:
@@ -557,6 +563,7 @@ class DiffusionModel(GenerativeModel):
         classifier=None,
         classifier_scale=None,
         classifier_labels=None,
+        return_trajectory=False,
     ):
         sampler = (
             scheduler.scheduler
@@ -592,12 +599,29 @@ class DiffusionModel(GenerativeModel):
                 state=state,
                 return_dict=True,
             )
-            return out["prev_sample"], out["state"]
+            return out["prev_sample"], out["state"], out["pred_original_sample"]
 
-        x, _ = ops.fori_loop(
-            0, int(timesteps.shape[0]), body, (x, sampler.initial_state(x))
-        )
-        return ops.clip(x, -1.0, 1.0)
+        carry = (x, sampler.initial_state(x))
+        if not return_trajectory:
+            x, _ = ops.fori_loop(
+                0,
+                int(timesteps.shape[0]),
+                lambda i, carry: body(i, carry)[:2],
+                carry,
+            )
+            return ops.clip(x, -1.0, 1.0)
+        # Unrolled, to keep every step: x_t before each step and the x_0
+        # the step predicted.
+        samples, originals = [], []
+        for i in range(int(timesteps.shape[0])):
+            samples.append(carry[0])
+            *carry, original = body(i, carry)
+            originals.append(original)
+        return {
+            "images": ops.clip(carry[0], -1.0, 1.0),
+            "trajectory": ops.stack(samples, axis=1),
+            "predicted_originals": ops.stack(originals, axis=1),
+        }
 
 
 class _SchedulerKey:

@@ -113,6 +113,21 @@ class DiffusionModelTest(TestCase):
             a, model.generate(num_samples=3, seed=5, num_steps=4, eta=0.0)
         )
 
+    def test_trajectory_keeps_every_step_of_the_same_samples(self):
+        model = DiffusionModel(denoiser=GaussianOracle())
+        kwargs = dict(num_samples=4, seed=0, num_steps=5, scheduler="ddim")
+        out = model.generate(return_trajectory=True, **kwargs)
+        np.testing.assert_array_equal(out["images"], model.generate(**kwargs))
+        self.assertEqual(out["trajectory"].shape, (4, 5, 4, 4, 1))
+        self.assertEqual(out["predicted_originals"].shape, (4, 5, 4, 4, 1))
+        # The first x_t is the start noise; the last step lands on its x_0
+        # prediction (DDIM's final alpha_bar is 1), and that is the image.
+        self.assertAllClose(out["trajectory"][:, 0].std(), 1.0, atol=0.3)
+        last = keras.ops.convert_to_numpy(out["predicted_originals"][:, -1])
+        final = out["images"].astype("float64") / 127.5 - 1.0
+        self.assertAllClose(last, final, atol=1.01 / 127.5)
+        self.assertAllClose(last.mean(), MU, atol=0.1)
+
     def test_guidance_mixes_conditional_and_unconditional(self):
         model = tiny(num_classes=3)
         x = ops.convert_to_tensor(
