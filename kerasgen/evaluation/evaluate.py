@@ -91,8 +91,9 @@ def evaluate(
     else:
         names = parse_measurement_names(metrics)
     measurements = [get_measurement(name) for name in names]
+    generate_kwargs = check_generate_kwargs(generate_kwargs)
     for measurement in measurements:
-        measurement.check_applies(model)
+        measurement.check_applies(model, generate_kwargs)
     context = EvaluationContext(
         model,
         dataset=dataset,
@@ -104,7 +105,7 @@ def evaluate(
         verbose=verbose,
         cache_dir=cache_dir,
     )
-    context.generate_kwargs.update(check_generate_kwargs(generate_kwargs))
+    context.generate_kwargs.update(generate_kwargs)
     return run_measurements(context, names)
 
 

@@ -372,7 +372,7 @@ class EvaluationContext:
         (with `seed`), so the classes come in the split's proportions (all
         equal for Fashion-MNIST); round robin when the split has none.
         """
-        num_classes = int(self.model.num_classes)
+        num_classes = int(self.sample_num_classes())
         labels = None
         if self._reference_images is None and self.dataset is not None:
             labels = self.split_labels()
@@ -389,10 +389,18 @@ class EvaluationContext:
             labels = np.arange(self.num_samples) % num_classes
         return labels.astype("int32")
 
+    def sample_num_classes(self):
+        """Classes the samples are conditioned on (`None`: unconditional):
+        the model's, or those a generate option such as a diffusion
+        model's `classifier` brings."""
+        from kerasgen.evaluation.measurement import sample_num_classes
+
+        return sample_num_classes(self.model, self.generate_kwargs)
+
     def _inputs(self):
         inputs = self.generate_inputs
         if isinstance(inputs, str) and inputs == AUTO:
-            if getattr(self.model, "num_classes", None) is None:
+            if self.sample_num_classes() is None:
                 return None
             return self.class_labels()
         if callable(inputs):

@@ -19,8 +19,18 @@ def _is_generative(model):
     return callable(getattr(model, "generate", None))
 
 
-def _is_conditional(model):
-    return getattr(model, "num_classes", None) is not None
+def sample_num_classes(model, generate_kwargs=None):
+    """Classes that `model.generate(labels, **generate_kwargs)` samples:
+    `model.sample_num_classes(generate_kwargs)` where the model has it (a
+    diffusion model guided by a classifier), else its `num_classes`."""
+    method = getattr(model, "sample_num_classes", None)
+    if callable(method):
+        return method(dict(generate_kwargs or {}))
+    return getattr(model, "num_classes", None)
+
+
+def _is_conditional(model, generate_kwargs=None):
+    return sample_num_classes(model, generate_kwargs) is not None
 
 
 def _is_tokenizer(model):
@@ -45,7 +55,9 @@ REQUIREMENTS = {
     "generate": (_is_generative, "generate() (a GenerativeModel)"),
     "conditional": (
         _is_conditional,
-        "class conditioning (num_classes not None)",
+        "class conditioning (num_classes not None, or a generate option "
+        "that conditions the samples, such as a diffusion model's "
+        "classifier)",
     ),
     "tokenizer": (
         _is_tokenizer,
@@ -110,15 +122,20 @@ class Measurement:
         self.requires = tuple(requires)
         self.needs_train_split = bool(needs_train_split)
 
-    def check_applies(self, model):
-        """Raises `ValueError` when this measurement does not apply."""
+    def check_applies(self, model, generate_kwargs=None):
+        """Raises `ValueError` when this measurement does not apply (to
+        `model` sampled with `generate_kwargs`)."""
         for requirement in self.requires:
             predicate, needs = REQUIREMENTS[requirement]
-            if not predicate(model):
+            if requirement == "conditional":
+                applies = predicate(model, generate_kwargs)
+            else:
+                applies = predicate(model)
+            if not applies:
                 raise not_applicable(self.name, model, f"it needs {needs}")
 
     def __call__(self, context):
-        self.check_applies(context.model)
+        self.check_applies(context.model, context.generate_kwargs)
         return self.fn(context)
 
     def __repr__(self):

@@ -158,7 +158,7 @@ def precision_and_recall(context):
 def label_agreement(context):
     _, labels = context.samples()
     labels = np.asarray(labels).reshape(-1)
-    num_classes = int(context.model.num_classes)
+    num_classes = int(context.sample_num_classes())
     logits = context.sample_outputs()["logits"]
     if logits is None or logits.shape[-1] != num_classes:
         raise not_applicable(

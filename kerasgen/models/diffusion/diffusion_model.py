@@ -466,6 +466,34 @@ class DiffusionModel(GenerativeModel):
             **kwargs,
         )
 
+    def sample_num_classes(self, generate_kwargs=None):
+        """Classes `generate(labels, **generate_kwargs)` samples: the
+        classifier's with classifier guidance, else `num_classes` (read by
+        `kerasgen.evaluation`, so `label_agreement` measures guidance)."""
+        classifier = dict(generate_kwargs or {}).get("classifier")
+        if classifier is not None:
+            return getattr(
+                self._resolve_classifier(classifier), "num_classes", None
+            )
+        return self.num_classes
+
+    def _resolve_classifier(self, classifier):
+        """A classifier preset name loaded once (then the same object, so
+        the compiled generate function is reused); other values as given."""
+        if not isinstance(classifier, str):
+            return classifier
+        from kerasgen.models.diffusion.noise_aware_classifier import (
+            NoiseAwareClassifier,
+        )
+
+        if not hasattr(self, "_classifier_presets"):
+            object.__setattr__(self, "_classifier_presets", {})
+        if classifier not in self._classifier_presets:
+            self._classifier_presets[classifier] = (
+                NoiseAwareClassifier.from_preset(classifier)
+            )
+        return self._classifier_presets[classifier]
+
     def _check_classifier(self, classifier, classifier_scale, inputs):
         """`(classifier, scale, labels)` of classifier guidance, checked;
         `(None, None, None)` without it (or at scale 0)."""
@@ -480,8 +508,7 @@ class DiffusionModel(GenerativeModel):
                     f"classifier_scale={classifier_scale!r} and no classifier"
                 )
             return None, None, None
-        if isinstance(classifier, str):
-            classifier = NoiseAwareClassifier.from_preset(classifier)
+        classifier = self._resolve_classifier(classifier)
         if not isinstance(classifier, NoiseAwareClassifier):
             raise TypeError(
                 "classifier must be a NoiseAwareClassifier or its preset "

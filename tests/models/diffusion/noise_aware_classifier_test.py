@@ -313,3 +313,47 @@ def test_input_gradient_of_a_per_sample_function():
     np.testing.assert_allclose(
         ops.convert_to_numpy(gradient), 3 * ops.convert_to_numpy(x) ** 2
     )
+
+
+def test_label_agreement_measures_classifier_guidance():
+    from kerasgen.datasets import fashion_mnist
+    from kerasgen.evaluation import evaluate
+
+    tiny = dict(filters=(8,), num_res_blocks=1, num_groups=4)
+    model = DiffusionModel(image_shape=(28, 28, 1), unet_kwargs=tiny, seed=0)
+    classifier = NoiseAwareClassifier(
+        image_shape=(28, 28, 1), num_classes=10, network_kwargs=tiny, seed=0
+    )
+    (_, _), (x_test, y_test) = fashion_mnist.load_data()
+    split = (x_test[:40, ..., None], y_test[:40])
+    seen = []
+    generate = model.generate
+
+    def recording(inputs=None, **kwargs):
+        seen.append(inputs)
+        return generate(inputs, **kwargs)
+
+    model.generate = recording
+    guided = dict(classifier=classifier, classifier_scale=1.0, num_steps=2)
+    result = evaluate(
+        model,
+        dataset=split,
+        metrics=["label_agreement"],
+        num_samples=20,
+        verbose=0,
+        generate_kwargs=guided,
+    )
+    assert 0.0 <= result["label_agreement"] <= 1.0
+    # The labels guided towards are the split's (shuffled), one per sample.
+    assert sorted(seen[0]) == sorted(
+        np.resize(np.random.default_rng(0).permutation(split[1]), 20)
+    )
+    with pytest.raises(ValueError, match="class conditioning"):
+        evaluate(
+            model,
+            dataset=split,
+            metrics=["label_agreement"],
+            num_samples=20,
+            verbose=0,
+            generate_kwargs=dict(num_steps=2),
+        )
