@@ -24,7 +24,8 @@ unconditional model into a conditional one without retraining it
 GANs"). In noise-prediction form, with `eps = -sqrt(1 - alpha_bar_t) * score`,
 every sampling step uses
 
-    eps_guided = eps_theta(x_t, t) - sqrt(1 - alpha_bar_t) * s * grad log p_phi(y | x_t),
+    eps_guided = eps_theta(x_t, t)
+                 - sqrt(1 - alpha_bar_t) * s * grad log p_phi(y | x_t),
 
 where `s` is the guidance scale: `s = 1` samples `p(x | y)` if both networks
 were exact; `s > 1` samples `p(x | y) p(y | x)^(s - 1)`, sharper and more
