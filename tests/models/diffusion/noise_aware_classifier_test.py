@@ -297,8 +297,9 @@ class NoiseAwareClassifierTest(TestCase):
             NoiseAwareClassifier(num_classes=2, scheduler="annealed_langevin")
         with self.assertRaisesRegex(ValueError, "num_classes=3"):
             NoiseAwareClassifier(network=MixtureClassifier(), num_classes=3)
-        with self.assertRaisesRegex(NotImplementedError, "classifier="):
+        with self.assertRaisesRegex(AttributeError, "classifier="):
             self._model().generate(num_samples=2)
+        self.assertFalse(hasattr(self._model(), "generate"))
         model = self._model()
         model.compile()
         with self.assertRaisesRegex(ValueError, "labels"):
