@@ -10,6 +10,7 @@ from kerasgen.networks import UNetClassifier
 from kerasgen.utils import argument_validation as av
 from kerasgen.utils import distribution_utils
 from kerasgen.utils import gradient_utils
+from kerasgen.utils import image_utils
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -258,6 +259,31 @@ class NoiseAwareClassifier(GenerativeModel):
                 )
             result[t] = float(np.mean(np.concatenate(predicted) == labels))
         return result
+
+    def preview_images(self, num_images=64, seed=0, images=None, **kwargs):
+        """What the classifier is trained on: rows of `x_t` of `images` at
+        8 timesteps from 0 to `T - 1` (uint8, `num_images` in all)."""
+        del kwargs
+        num_images = av.check_positive_int("num_images", num_images)
+        if images is None:
+            raise ValueError(
+                "NoiseAwareClassifier.preview_images needs images to noise; "
+                "received None"
+            )
+        images = self._check_images(images, "images", allow_empty=False)
+        images = np.asarray(images)
+        if images.dtype == np.uint8:
+            images = images.astype("float32") / 127.5 - 1.0
+        total = self.scheduler.num_train_timesteps
+        steps = np.linspace(0, total - 1, 8).astype("int32")
+        rows = -(-num_images // len(steps))
+        x0 = np.repeat(images[:rows], len(steps), axis=0)
+        timesteps = np.tile(steps, len(x0) // len(steps))
+        noise = np.random.default_rng(seed).standard_normal(x0.shape)
+        x_t = self.scheduler.add_noise(x0, noise.astype("float32"), timesteps)
+        return image_utils.float_to_uint8(
+            np.clip(ops.convert_to_numpy(x_t), -1.0, 1.0)
+        )[:num_images]
 
     # --- No sampling.
     @property

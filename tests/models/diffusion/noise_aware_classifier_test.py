@@ -286,6 +286,16 @@ class NoiseAwareClassifierTest(TestCase):
         analytic = (gradient * direction).sum(axis=(1, 2, 3))
         self.assertAllClose(analytic, numeric, rtol=2e-2, atol=1e-4)
 
+    def test_preview_shows_the_noisy_inputs(self):
+        images, _ = self._data(8)
+        grid = self._model().preview_images(16, images=images)
+        self.assertEqual(grid.shape, (16, 8, 8, 1))
+        # Each row of 8 starts with the clean image (t = 0: a ~ 1, b ~ 0.01).
+        difference = grid[::8].astype(int) - images[:2].astype(int)
+        self.assertLessEqual(np.abs(difference).max(), 4)
+        # ... and ends in noise that no longer follows the image.
+        self.assertGreater(np.abs(grid[7].astype(int) - images[0]).mean(), 30)
+
     def test_distribution(self):
         images, labels = self._data(8)
         self.run_distribution_test(self._model, (images, labels))
