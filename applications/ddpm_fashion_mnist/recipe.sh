@@ -6,7 +6,7 @@
 # per-scheduler FID table of the card are measured by the commands it lists.
 set -euo pipefail
 RUN=${RUN:-runs/ddpm_fashion_mnist}
-EPOCHS=${EPOCHS:-4}
+EPOCHS=${EPOCHS:-3}
 .venv/bin/kerasgen train ddpm --dataset fashion_mnist --epochs "$EPOCHS" \
   --batch-size 128 --learning-rate 5e-4 --ema 0.9999 --seed 0 \
   --output-dir "$RUN" --verbose 2
