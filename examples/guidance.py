@@ -60,7 +60,7 @@ from kerasgen.datasets import fashion_mnist  # noqa: E402
 SMOKE = "--smoke" in sys.argv
 NUM_SAMPLES = 40 if SMOKE else 1000
 SCALES = (0.0, 2.0) if SMOKE else (0.0, 1.0, 2.0, 5.0, 10.0)
-SAMPLING = dict(scheduler="dpm_solver", num_steps=4 if SMOKE else 20)
+SAMPLING = dict(scheduler="ddpm", num_steps=4 if SMOKE else 20)
 OUTPUT_DIR = os.environ.get("KERASGEN_EXAMPLE_OUTPUT", "guidance_output")
 os.makedirs(OUTPUT_DIR, exist_ok=True)
 
@@ -123,7 +123,7 @@ test images. The same measurement runs from the command line:
 ```
 kerasgen evaluate ddpm_fashion_mnist --metrics fid,label_agreement \\
   --generate-kwargs classifier=noise_classifier_fashion_mnist,\\
-classifier_scale=2,scheduler=dpm_solver,num_steps=20 --num-samples 1000
+classifier_scale=3,scheduler=ddpm,num_steps=20 --num-samples 1000
 ```
 """
 

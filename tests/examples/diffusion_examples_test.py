@@ -10,9 +10,11 @@ def test_ddpm_tutorial_smoke_run(tmp_path, run_example):
     assert "bits/dim" in output and "SNR at t" in output
     for name in (
         "forward_process.png",
+        "own_ddpm.png",
         "own_ddim.png",
         "own_dpm_solver.png",
-        "trajectory.png",
+        "trajectory_dpm_solver.png",
+        "trajectory_ddpm.png",
         "pretrained.png",
         "ddpm.keras",
         os.path.join("samples", "samples_epoch_001.png"),

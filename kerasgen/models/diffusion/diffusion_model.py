@@ -342,9 +342,16 @@ class DiffusionModel(GenerativeModel):
         )
 
     def preview_images(self, num_images=64, seed=0, images=None, **kwargs):
-        """Sample grids (training callbacks, model cards) with 20
-        DPM-Solver++ steps unless `num_steps` / `scheduler` are given."""
-        kwargs.setdefault("scheduler", "dpm_solver")
+        """Sample grids (training callbacks, model cards) with 20 DDPM
+        (ancestral) steps unless `num_steps` / `scheduler` are given.
+
+        The stochastic sampler, because it forgives an undertrained model:
+        after 3 CPU epochs the deterministic ones (DDIM, DPM-Solver++, Heun)
+        turned about a quarter of the start noises into saturated texture
+        that DDPM's steps did not (FID of 1,000 samples: DDPM 20 steps 5.20,
+        DPM-Solver++ 20 steps 5.50; `ddpm_fashion_mnist`'s card).
+        """
+        kwargs.setdefault("scheduler", "ddpm")
         kwargs.setdefault(
             "num_steps", min(20, self.scheduler.num_train_timesteps)
         )
