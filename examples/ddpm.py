@@ -200,6 +200,7 @@ for name in ("dpm_solver", "ddpm"):
         num_steps=NUM_STEPS,
         scheduler=name,
         return_trajectory=True,
+        compiled=False,  # a few steps, kept: eager, no tracing to wait for
     )
     columns = np.linspace(0, NUM_STEPS - 1, min(NUM_STEPS, 10)).astype(int)
     frames = np.concatenate(
@@ -216,7 +217,10 @@ for name in ("dpm_solver", "ddpm"):
     )
 kerasgen.utils.save_image_grid(
     pretrained.generate(
-        num_samples=64, seed=SEED, num_steps=NUM_STEPS, scheduler="ddpm"
+        num_samples=16 if SMOKE else 64,
+        seed=SEED,
+        num_steps=NUM_STEPS,
+        scheduler="ddpm",
     ),
     os.path.join(OUTPUT_DIR, "pretrained.png"),
     scale=2,

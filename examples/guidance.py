@@ -55,12 +55,13 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import numpy as np  # noqa: E402
 
 import kerasgen  # noqa: E402
+import kerasgen.evaluation  # noqa: E402
 from kerasgen.datasets import fashion_mnist  # noqa: E402
 
 SMOKE = "--smoke" in sys.argv
-NUM_SAMPLES = 40 if SMOKE else 1000
+NUM_SAMPLES = 20 if SMOKE else 1000
 SCALES = (0.0, 2.0) if SMOKE else (0.0, 1.0, 2.0, 5.0, 10.0)
-SAMPLING = dict(scheduler="ddpm", num_steps=4 if SMOKE else 20)
+SAMPLING = dict(scheduler="ddpm", num_steps=2 if SMOKE else 20)
 OUTPUT_DIR = os.environ.get("KERASGEN_EXAMPLE_OUTPUT", "guidance_output")
 os.makedirs(OUTPUT_DIR, exist_ok=True)
 
@@ -78,7 +79,7 @@ guess. Guidance is strongest where it matters most, at the middle noise
 levels that decide the coarse shape.
 """
 
-count = 200 if SMOKE else 2000
+count = 64 if SMOKE else 2000
 accuracy = classifier.accuracy_at_timesteps(
     x_test[:count, ..., None], y_test[:count], [0, 250, 500, 750, 999]
 )
@@ -94,7 +95,7 @@ scale 0 the samples are the unconditional model's; as the scale grows, each
 row turns into its class.
 """
 
-labels = np.repeat(np.arange(10), 8)
+labels = np.repeat(np.arange(10), 2 if SMOKE else 8)
 for scale in SCALES:
     images = model.generate(
         labels,

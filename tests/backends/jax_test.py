@@ -55,4 +55,4 @@ def test_kerasgen_on_jax():
     assert result.returncode == 0, output[-6000:]
     # Every check ran (none skipped for a missing device or backend).
     assert "skipped" not in result.stdout, output[-3000:]
-    assert "8 passed" in result.stdout, output[-3000:]
+    assert "9 passed" in result.stdout, output[-3000:]

@@ -233,6 +233,7 @@ class NoiseAwareClassifier(GenerativeModel):
             timesteps: iterable of int timesteps in `[0, T)`.
             seed: int. Seed of the noise.
         """
+        # float32 in [-1, 1] (uint8 converted).
         images = self._check_images(images, "images", allow_empty=False)
         labels = av.check_labels(
             "labels",
@@ -241,9 +242,6 @@ class NoiseAwareClassifier(GenerativeModel):
             count=len(images),
             model=type(self).__name__,
         )
-        images = np.asarray(images)
-        if images.dtype == np.uint8:
-            images = images.astype("float32") / 127.5 - 1.0
         rng = np.random.default_rng(av.check_int("seed", seed))
         total = self.scheduler.num_train_timesteps
         result = {}
@@ -270,10 +268,8 @@ class NoiseAwareClassifier(GenerativeModel):
                 "NoiseAwareClassifier.preview_images needs images to noise; "
                 "received None"
             )
+        # float32 in [-1, 1] (uint8 converted).
         images = self._check_images(images, "images", allow_empty=False)
-        images = np.asarray(images)
-        if images.dtype == np.uint8:
-            images = images.astype("float32") / 127.5 - 1.0
         total = self.scheduler.num_train_timesteps
         steps = np.linspace(0, total - 1, 8).astype("int32")
         rows = -(-num_images // len(steps))
