@@ -187,9 +187,9 @@ for name, steps_count in [
 bits/dim). `return_trajectory=True` keeps `x_t` before every step and the
 `x_0` that step predicted: the prediction is a blurry average early, when
 many images are compatible with the noise, and sharpens as the noise falls.
-The first rows below are `x_t`, the last rows the predicted `x_0`, with
-the deterministic DPM-Solver++ on the left-hand grid (`trajectory_dpm_solver
-.png`) and DDPM on the right (`trajectory_ddpm.png`), from the same noise.
+In each grid the first four rows are `x_t` and the last four the predicted
+`x_0`: `trajectory_dpm_solver.png` with the deterministic DPM-Solver++,
+`trajectory_ddpm.png` with DDPM, from the same noise.
 """
 
 pretrained = kerasgen.models.DiffusionModel.from_preset("ddpm_fashion_mnist")
