@@ -34,6 +34,33 @@ def timestep_embedding(timesteps, dim, max_period=10000.0):
     return embedding
 
 
+def check_level_options(
+    filters, attention_levels, num_heads, dropout, num_groups
+):
+    """`(attention_levels, num_groups, dropout)` of a U-Net's levels,
+    checked, with the defaults filled in (self-attention at the last level;
+    32 GroupNorm groups where they divide every width, else 8)."""
+    if attention_levels is None:
+        attention_levels = (False,) * (len(filters) - 1) + (True,)
+    attention_levels = tuple(attention_levels)
+    if len(attention_levels) != len(filters) or not all(
+        isinstance(a, bool) for a in attention_levels
+    ):
+        raise ValueError(
+            "attention_levels must be one bool per entry of filters "
+            f"({len(filters)}); received {attention_levels!r}"
+        )
+    if num_groups is None:
+        num_groups = 32 if all(f % 32 == 0 for f in filters) else 8
+    _blocks.check_group_norm(filters, num_groups)
+    av.check_positive_int("num_heads", num_heads)
+    return (
+        attention_levels,
+        num_groups,
+        _blocks.check_dropout("dropout", dropout),
+    )
+
+
 def time_embedding(
     timesteps, base_dim, labels=None, dtype=None, num_classes=None
 ):
@@ -182,21 +209,9 @@ class UNet(Network):
         image_shape, filters = _blocks.check_levels(
             image_shape, 1, filters, num_res_blocks
         )
-        if attention_levels is None:
-            attention_levels = (False,) * (len(filters) - 1) + (True,)
-        attention_levels = tuple(attention_levels)
-        if len(attention_levels) != len(filters) or not all(
-            isinstance(a, bool) for a in attention_levels
-        ):
-            raise ValueError(
-                "attention_levels must be one bool per entry of filters "
-                f"({len(filters)}); received {attention_levels!r}"
-            )
-        if num_groups is None:
-            num_groups = 32 if all(f % 32 == 0 for f in filters) else 8
-        _blocks.check_group_norm(filters, num_groups)
-        av.check_positive_int("num_heads", num_heads)
-        dropout = _blocks.check_dropout("dropout", dropout)
+        attention_levels, num_groups, dropout = check_level_options(
+            filters, attention_levels, num_heads, dropout, num_groups
+        )
         av.check_positive_int("num_classes", num_classes, allow_none=True)
         av.check_positive_int("context_dim", context_dim, allow_none=True)
         av.check_positive_int("context_length", context_length, allow_none=True)

@@ -72,21 +72,9 @@ class UNetClassifier(Network):
             image_shape, 1, filters, num_res_blocks
         )
         av.check_int("num_classes", num_classes, 2)
-        if attention_levels is None:
-            attention_levels = (False,) * (len(filters) - 1) + (True,)
-        attention_levels = tuple(attention_levels)
-        if len(attention_levels) != len(filters) or not all(
-            isinstance(a, bool) for a in attention_levels
-        ):
-            raise ValueError(
-                "attention_levels must be one bool per entry of filters "
-                f"({len(filters)}); received {attention_levels!r}"
-            )
-        if num_groups is None:
-            num_groups = 32 if all(f % 32 == 0 for f in filters) else 8
-        _blocks.check_group_norm(filters, num_groups)
-        av.check_positive_int("num_heads", num_heads)
-        dropout = _blocks.check_dropout("dropout", dropout)
+        attention_levels, num_groups, dropout = unet.check_level_options(
+            filters, attention_levels, num_heads, dropout, num_groups
+        )
         dtype = kwargs.pop("dtype", None)
 
         # === Functional model ===
